@@ -1,0 +1,219 @@
+"""How often the app reads drawn digits right, end to end, against a real gunicorn.
+
+    .venv/bin/python bench/accuracy.py --data /path/to/mnist.npz        # MNIST test digits
+    .venv/bin/python bench/accuracy.py --quick                          # the shipped 200-digit sample
+
+1. API: MNIST test digits re-drawn as canvas exports (560x560 transparent PNG, black round
+   brush) at random sizes, places and brush widths, posted to /api/predict.
+2. Browser: the same kind of digits replayed stroke by stroke into the page in Chromium,
+   with the mouse and with touch; the digit the page shows is compared with the label and
+   with the API's last answer.
+3. Numbers: 2 to 6 digits written side by side, replayed in the browser; the number shown
+   must match exactly.
+Prints the figures and writes bench/results/accuracy.json.
+"""
+
+import argparse
+import base64
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import serve  # noqa: E402
+from webapp import synth  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
+BRUSH = (0.06, 0.2)          # brush width as a share of the digit height
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, default=ROOT / "tests" / "fixtures" / "mnist_sample.npz")
+    p.add_argument("--api", type=int, default=2000, help="digits posted to the API")
+    p.add_argument("--mouse", type=int, default=300, help="digits drawn with the mouse")
+    p.add_argument("--touch", type=int, default=150, help="digits drawn with touch")
+    p.add_argument("--numbers", type=int, default=100, help="numbers of 2-6 digits drawn with the mouse")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="a few of each: a smoke run")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.api, args.mouse, args.touch, args.numbers = 40, 6, 4, 3
+    return args
+
+
+def test_digits(path):
+    with np.load(path) as data:
+        return data["x_test"].astype(np.float32) / 255.0, data["y_test"].astype(int)
+
+
+def random_drawing(rng):
+    height = rng.uniform(*HEIGHTS)
+    return height, max(3.0, rng.uniform(*BRUSH) * height), synth.random_centre(rng, height)
+
+
+def canvas_export_body(digit, height, brush, centre):
+    png = synth.png_bytes(synth.render(digit, height, brush, centre))
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+
+
+def api_accuracy(port, x, y, count, rng):
+    hits, errors = 0, 0
+    for i in rng.choice(len(x), size=min(count, len(x)), replace=False):
+        status, answer = serve.request(port, "POST", "/api/predict", canvas_export_body(x[i], *random_drawing(rng)))
+        if status != 200:
+            errors += 1
+            continue
+        hits += json.loads(answer)["digit"] == y[i]
+    total = min(count, len(x))
+    return {"count": total, "accuracy": round(hits / total, 4), "errors": errors}
+
+
+class PageDriver:
+    """Draws strokes into the page's pad and reads what it shows, watching every answer."""
+
+    def __init__(self, page, touch=False):
+        self.page, self.touch = page, touch
+        self.answers = []
+        page.on("response", self._on_response)
+        self.cdp = page.context.new_cdp_session(page) if touch else None
+
+    def _on_response(self, response):
+        if response.url.endswith("/api/predict") and response.request.method == "POST":
+            try:
+                self.answers.append(response.json())
+            except Exception:  # an aborted or non-JSON answer
+                self.answers.append(None)
+
+    def to_page(self, points):
+        box = self.page.locator("#pad").bounding_box()
+        scale = box["width"] / synth.CANVAS
+        return [(box["x"] + x * scale, box["y"] + y * scale) for x, y in points]
+
+    def draw(self, strokes):
+        for stroke in strokes:
+            points = self.to_page(stroke)
+            if self.touch:
+                self._touch("touchStart", points[0])
+                for point in points[1:]:
+                    self._touch("touchMove", point)
+                self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            else:
+                self.page.mouse.move(*points[0])
+                self.page.mouse.down()
+                for point in points[1:]:
+                    self.page.mouse.move(*point)
+                self.page.mouse.up()
+
+    def _touch(self, kind, point):
+        self.cdp.send("Input.dispatchTouchEvent",
+                      {"type": kind, "touchPoints": [{"x": point[0], "y": point[1], "id": 1}]})
+
+    def clear(self):
+        self.page.click("#clear")
+        self.page.wait_for_function("document.querySelector('#prediction').dataset.digit === ''")
+        self.answers.clear()
+
+    def settle(self):
+        """Wait until no request is in flight and the page shows an answer."""
+        self.page.wait_for_function(
+            "() => { const p = document.querySelector('#prediction');"
+            " return p.dataset.state !== 'pending' && p.dataset.state !== 'empty'; }", timeout=15000)
+        time.sleep(0.25)
+        self.page.wait_for_function(
+            "document.querySelector('#prediction').dataset.state !== 'pending'", timeout=15000)
+
+    def shown(self):
+        return self.page.evaluate(
+            "() => { const p = document.querySelector('#prediction');"
+            " const n = document.querySelector('#number');"
+            " return {digit: p.dataset.digit, number: n ? (n.dataset.number || '') : ''}; }")
+
+
+def browser_digits(driver, x, y, count, rng):
+    hits = agree = 0
+    for i in rng.choice(len(x), size=min(count, len(x)), replace=False):
+        height, _, centre = random_drawing(rng)
+        driver.clear()
+        driver.draw(synth.strokes(x[i], height, centre))
+        driver.settle()
+        shown = driver.shown()["digit"]
+        last = next((a for a in reversed(driver.answers) if a), None)
+        hits += shown == str(y[i])
+        agree += last is not None and shown == str(last["digit"])
+    total = min(count, len(x))
+    return {"count": total, "accuracy": round(hits / total, 4), "agrees_with_last_api_answer": round(agree / total, 4)}
+
+
+def number_strokes(x, y, rng, length):
+    """Strokes of `length` MNIST digits written side by side across the canvas."""
+    labels = rng.choice(len(x), size=length)
+    slot = (synth.CANVAS - 40) / length
+    height = min(0.9 * slot / 0.75, 260)
+    strokes = []
+    for k, i in enumerate(labels):
+        centre = (synth.CANVAS / 2 + rng.uniform(-10, 10), 20 + slot * (k + 0.5))
+        strokes += synth.strokes(x[i], height, centre)
+    return strokes, "".join(str(y[i]) for i in labels)
+
+
+def browser_numbers(driver, x, y, count, rng):
+    hits = 0
+    misses = []
+    for _ in range(count):
+        strokes, truth = number_strokes(x, y, rng, int(rng.integers(2, 7)))
+        driver.clear()
+        driver.draw(strokes)
+        driver.settle()
+        shown = driver.shown()["number"]
+        hits += shown == truth
+        if shown != truth and len(misses) < 10:
+            misses.append({"truth": truth, "shown": shown})
+    return {"count": count, "accuracy": round(hits / max(count, 1), 4), "misses": misses}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from playwright.sync_api import sync_playwright
+    x, y = test_digits(args.data)
+    rng = np.random.default_rng(args.seed)
+    port = serve.free_port()
+    args.out.mkdir(parents=True, exist_ok=True)
+    process = serve.launch([sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
+                           ROOT, None, args.out / "accuracy-server.log")
+    results = {"data": str(args.data)}
+    try:
+        serve.cold_start(process, port, canvas_export_body(x[0], 300, 24, None))
+        results["api_canvas_exports"] = api_accuracy(port, x, y, args.api, rng)
+        print("API, canvas exports:", results["api_canvas_exports"], flush=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),
+                                                 ("browser_touch", True, args.touch, (820, 1180))):
+                context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                              has_touch=touch)
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                driver = PageDriver(page, touch)
+                results[name] = browser_digits(driver, x, y, count, rng)
+                print(f"{name}:", results[name], flush=True)
+                if name == "browser_mouse" and args.numbers:
+                    results["browser_numbers"] = browser_numbers(driver, x, y, args.numbers, rng)
+                    print("browser_numbers:", results["browser_numbers"], flush=True)
+                context.close()
+            browser.close()
+    finally:
+        serve.stop(process)
+    (args.out / "accuracy.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Start, probe, measure and stop the servers the benchmark loads: the project under
+gunicorn and the tutorial-style baseline. Both go through these helpers, so the two are
+started, waited for, sampled and stopped in exactly the same way.
+
+Servers run in their own session (process group), so stopping one also stops every
+worker it forked, and nothing outlives the benchmark.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+HOST = "127.0.0.1"   # the benchmark only ever talks to this machine
+STOP_TIMEOUT = 15    # seconds a server gets to shut down before it is killed
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    """A TCP port nobody listens on right now, so runs never collide with other servers."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def launch(argv, cwd, env, log_path):
+    """Start a server in a new session, noting when (for cold_start). Its output goes to
+    `log_path`, kept for post-mortems."""
+    log = Path(log_path).open("wb")
+    try:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    finally:
+        log.close()  # the child holds its own copy of the descriptor
+    process.start_time = time.monotonic()
+    return process
+
+
+def stop(process):
+    """SIGTERM the server's whole process group, then SIGKILL what has not gone in time."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT)
+
+
+def request(port, method, path, body=None, timeout=30):
+    """One HTTP request on a fresh connection -> (status, body bytes)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def cold_start(process, port, body, timeout=120):
+    """Seconds from the server's start to its first 200 on /healthz, and to its first 200
+    on POST /api/predict: what a user waits for after a deploy or a crash. Counted from
+    the Popen call, so interpreter start-up and model loading are in the figure."""
+    healthz = _until_ok(process, lambda: request(port, "GET", "/healthz", timeout=5), timeout)
+    predict = _until_ok(process, lambda: request(port, "POST", "/api/predict", body), timeout)
+    return {"healthz_s": round(healthz - process.start_time, 3),
+            "first_predict_s": round(predict - process.start_time, 3)}
+
+
+def _until_ok(process, call, timeout):
+    """Retry `call` until it answers 200; the monotonic time of that answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode} (see its log)")
+        try:
+            status, _ = call()
+            if status == 200:
+                return time.monotonic()
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not answer 200 within {timeout} s (see its log)")
+
+
+def process_tree(pid):
+    """`pid` and all its descendants (gunicorn's workers), found through /proc/*/stat."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def peak_memory_mb(pid):
+    """Peak resident memory (VmHWM) of the server process and of each child, in MB."""
+    master, *children = process_tree(pid)
+    workers = [_vm_hwm_mb(child) for child in children]
+    main = _vm_hwm_mb(master)
+    return {"master_mb": main, "workers_mb": workers, "processes": 1 + len(workers),
+            "total_mb": round(main + sum(workers), 1)}
+
+
+def _vm_hwm_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def wait_until_idle(pid, timeout=30, window=0.25, busy_fraction=0.05):
+    """Wait until the server's processes stop using CPU.
+
+    When wrk stops, a threaded server may still be working through requests it already
+    read (the Flask development server has a thread per connection, so up to 64 at once).
+    Starting the next measurement before that backlog drains would charge it to the next
+    concurrency level.
+    """
+    deadline = time.monotonic() + timeout
+    previous = _cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        current = _cpu_seconds(pid)
+        if current - previous < busy_fraction * window:
+            return
+        previous = current
+
+
+def _cpu_seconds(pid):
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / CLOCK_TICK

@@ -1,0 +1,32 @@
+"""gunicorn settings for serving the app: `gunicorn 'webapp:create_app()'` from this folder.
+
+Environment: DIGITS_BIND (default 0.0.0.0:8000, so tablets on the same network can reach
+it; `-b HOST:PORT` on the command line wins), WEB_CONCURRENCY (workers, default one per
+core), DIGITS_THREADS (threads per worker, default 4).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("DIGITS_BIND", "0.0.0.0:8000")
+
+# One process per core: preprocessing and inference hold the GIL, so processes, not
+# threads, give parallelism. A few threads per worker overlap network reads and writes.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("DIGITS_THREADS", 4))
+
+# The app, and with it the model, is created in each worker after the fork (TensorFlow,
+# and LiteRT's thread pools, must not cross a fork). Never preload.
+preload_app = False
+
+timeout = 30              # a worker silent this long is killed and replaced
+graceful_timeout = 10
+keepalive = 5
+# Replace workers now and then, staggered, so that no slow leak can build up over a long day.
+max_requests = 20000
+max_requests_jitter = 2000
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+errorlog = "-"
+loglevel = "info"

@@ -1,0 +1,274 @@
+// Wires the pad, the predictor and the results together.
+//
+// When to ask the server:
+//   * when a stroke ends (always, at once);
+//   * while drawing, at most every LIVE_INTERVAL ms, and only when no request is in flight,
+//     so a slow server is never flooded and every live answer is for the newest drawing;
+//   * after undo (or the empty state if nothing is left), and for an uploaded picture.
+// Only the answer to the newest request is ever shown (see api.js).
+
+import { Pad } from './pad.js';
+import { Predictor } from './api.js';
+import { Results } from './results.js';
+
+const LIVE_INTERVAL = 150;
+
+const canvas = document.getElementById('pad');
+const frame = document.getElementById('pad-frame');
+const undoButton = document.getElementById('undo');
+const clearButton = document.getElementById('clear');
+const uploadInput = document.getElementById('upload');
+const prediction = document.getElementById('prediction');
+
+const pad = new Pad(canvas);
+const predictor = new Predictor();
+const results = new Results();
+
+let liveTimer = 0;
+let lastSent = 0;
+let strokeStarted = 0;
+let dirty = false;            // drawn since the last request
+let waitingForIdle = false;   // a live update is due once the request in flight settles
+let lastSource = 'drawing';   // what the newest request carried: 'drawing' | 'upload'
+let networkDown = false;
+let uploadToken = 0;
+
+// ------------------------------------------------------------------ predicting
+function sendDrawing() {
+  clearTimeout(liveTimer);
+  liveTimer = 0;
+  waitingForIdle = false;
+  if (pad.isEmpty) {
+    showEmpty();
+    return;
+  }
+  dirty = false;
+  lastSent = performance.now();
+  lastSource = 'drawing';
+  results.pending();
+  predictor.predictDataURL(pad.toDataURL());
+}
+
+function scheduleLive() {
+  if (liveTimer) return;
+  const due = Math.max(lastSent, strokeStarted) + LIVE_INTERVAL;
+  liveTimer = setTimeout(() => {
+    liveTimer = 0;
+    if (!pad.drawing || !dirty) return;
+    if (predictor.busy) {
+      waitingForIdle = true;
+      return;
+    }
+    sendDrawing();
+  }, Math.max(0, due - performance.now()));
+}
+
+function showEmpty() {
+  clearTimeout(liveTimer);
+  liveTimer = 0;
+  waitingForIdle = false;
+  dirty = false;
+  predictor.invalidate();
+  results.empty();
+  syncAttributes();
+}
+
+function syncAttributes() {
+  prediction.dataset.seq = String(predictor.shownSeq);
+  prediction.dataset.dropped = String(predictor.dropped);
+}
+
+predictor.addEventListener('answer', (e) => {
+  networkDown = false;
+  results.answer(e.detail.data, { announce: !pad.drawing });
+  syncAttributes();
+});
+
+predictor.addEventListener('error', (e) => {
+  const { kind, status, message } = e.detail;
+  if (kind === 'network') {
+    networkDown = true;
+    results.error('Server unreachable', {
+      note: 'Can’t reach the server. Your drawing is safe; it will try again on your next stroke.',
+    });
+  } else if (status === 422 && lastSource === 'drawing' && pad.drawing) {
+    results.pending();             // mid-stroke, too little ink yet: the stroke's end will tell
+  } else if (status === 422) {
+    results.error(lastSource === 'upload'
+      ? 'No digit found in that picture'
+      : 'Can’t see a digit yet: keep drawing', { note: '' });
+  } else if (status === 413) {
+    results.error('That picture is too large', { note: message || 'Try a smaller photo.' });
+  } else if (status === 400 || status === 415) {
+    results.error('That file can’t be read', { note: message || 'Use a PNG or JPEG picture.' });
+  } else {
+    results.error('Something went wrong', { note: message || `The server answered ${status}. Try again.` });
+  }
+  syncAttributes();
+});
+
+predictor.addEventListener('dropped', syncAttributes);
+
+predictor.addEventListener('settled', () => {
+  if (waitingForIdle) {
+    waitingForIdle = false;
+    if (pad.drawing && dirty) scheduleLive();
+  }
+});
+
+// ------------------------------------------------------------------ the pad
+function syncControls() {
+  frame.dataset.mode = pad.mode;
+  undoButton.disabled = pad.isEmpty;
+  clearButton.disabled = pad.isEmpty;
+}
+
+pad.addEventListener('strokestart', (e) => {
+  uploadToken += 1;              // a picture still being decoded will not replace this drawing
+  strokeStarted = performance.now();
+  dirty = true;
+  if (e.detail.replacedImage) {
+    predictor.invalidate();      // the upload's answer no longer applies
+    results.pending();
+  }
+  syncControls();
+  scheduleLive();
+});
+
+pad.addEventListener('strokemove', () => {
+  dirty = true;
+  scheduleLive();
+});
+
+pad.addEventListener('strokeend', () => {
+  syncControls();
+  sendDrawing();
+});
+
+pad.addEventListener('change', (e) => {
+  syncControls();
+  if (e.detail.reason === 'image') return;         // upload() posts the file itself
+  if (pad.isEmpty) {
+    showEmpty();
+  } else if (e.detail.reason === 'undo') {
+    sendDrawing();
+  }
+});
+
+function clearAll() {
+  uploadToken += 1;
+  uploadInput.value = '';
+  pad.clear();
+  showEmpty();
+  syncControls();
+}
+
+undoButton.addEventListener('click', () => pad.undo());
+clearButton.addEventListener('click', clearAll);
+
+// ------------------------------------------------------------------ keyboard
+document.addEventListener('keydown', (e) => {
+  const t = e.target;
+  if (t instanceof HTMLElement && (t.isContentEditable || /^(TEXTAREA|SELECT)$/.test(t.tagName)
+      || (t.tagName === 'INPUT' && !/^(file|button|checkbox|radio)$/i.test(t.type)))) {
+    return;
+  }
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    clearAll();
+  } else if ((e.key === 'z' || e.key === 'Z') && (e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey) {
+    e.preventDefault();
+    pad.undo();
+  } else if (e.key === 'Backspace' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    e.preventDefault();
+    pad.undo();
+  }
+});
+
+// ------------------------------------------------------------------ upload & drag-and-drop
+function placeholderPicture() {
+  const c = document.createElement('canvas');
+  c.width = 600;
+  c.height = 600;
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#e2e8f0';
+  ctx.fillRect(0, 0, 600, 600);
+  ctx.fillStyle = '#334155';
+  ctx.font = '600 40px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  ctx.fillText('Picture sent', 300, 285);
+  ctx.fillText('(no preview)', 300, 345);
+  return c;
+}
+
+async function upload(file) {
+  if (!file) return;
+  const token = ++uploadToken;
+  if (file.type && !file.type.startsWith('image/')) {
+    results.error('That file isn’t a picture', { note: 'Choose a photo or scan of a digit (PNG or JPEG).' });
+    return;
+  }
+  predictor.invalidate();               // answers about the drawing no longer apply
+  lastSource = 'upload';
+  results.pending();                    // at once: decoding a big photo takes a moment
+  let picture;
+  try {
+    picture = await createImageBitmap(file);
+  } catch {
+    picture = placeholderPicture();     // e.g. a format this browser can't show; the server may still read it
+  }
+  if (token !== uploadToken) return;    // another upload or Clear came first
+  pad.setImage(picture);
+  clearTimeout(liveTimer);
+  liveTimer = 0;
+  waitingForIdle = false;
+  dirty = false;
+  lastSource = 'upload';
+  predictor.predictFile(file);
+}
+
+uploadInput.addEventListener('change', () => {
+  const file = uploadInput.files && uploadInput.files[0];
+  upload(file);
+  uploadInput.value = '';               // choosing the same file again still fires "change"
+});
+
+const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+let dragDepth = 0;
+
+frame.addEventListener('dragenter', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth += 1;
+  frame.classList.add('dragover');
+});
+frame.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+});
+frame.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) frame.classList.remove('dragover');
+});
+frame.addEventListener('drop', (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  frame.classList.remove('dragover');
+  const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+  upload(file);
+});
+// A picture dropped next to the pad must not replace the page.
+window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
+window.addEventListener('drop', (e) => { if (hasFiles(e)) e.preventDefault(); });
+
+// ------------------------------------------------------------------ connectivity
+window.addEventListener('online', () => {
+  if (networkDown && !pad.isEmpty && !pad.hasImage) sendDrawing();
+});
+
+// ------------------------------------------------------------------ start
+results.empty();
+syncControls();
+syncAttributes();
+document.documentElement.dataset.ready = 'true';

@@ -1,0 +1,277 @@
+// The drawing surface: pointer input, smoothed strokes, undo, an uploaded picture,
+// and a backing store that follows the element's size and the devicePixelRatio.
+//
+// Strokes are kept in units of the pad's side (0..1), so a resize or a change of
+// screen density only redraws them, sharper or bigger, and nothing is lost.
+//
+// Events (dispatched on the Pad, an EventTarget):
+//   strokestart, strokemove, strokeend   while drawing
+//   change                               after undo(), clear(), setImage()
+
+const BRUSH_FRACTION = 1 / 19;   // brush width as a fraction of the pad's side
+const MIN_STEP = 0.0025;          // ignore moves shorter than this (pad units)
+const INK = '#000000';
+
+export class Pad extends EventTarget {
+  constructor(canvas) {
+    super();
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.strokes = [];        // finished strokes: arrays of {x, y}
+    this.current = null;      // the stroke being drawn
+    this.pointerId = null;    // the one pointer that draws
+    this.image = null;        // an uploaded picture (ImageBitmap / <img>), replaces strokes
+    this.cssWidth = 0;
+    this.cssHeight = 0;
+    this.dpr = 1;
+    this._rect = null;
+    this._frame = 0;
+
+    this._bindPointer();
+    this._observeSize();
+  }
+
+  // ------------------------------------------------------------ state
+  get drawing() { return this.current !== null; }
+  get hasImage() { return this.image !== null; }
+  get isEmpty() { return !this.image && this.strokes.length === 0 && !this.current; }
+  get mode() { return this.image ? 'image' : (this.isEmpty ? 'empty' : 'drawing'); }
+
+  undo() {
+    if (this.current) return false;          // not in the middle of a stroke
+    if (this.image) {
+      this.image = null;
+    } else if (this.strokes.length) {
+      this.strokes.pop();
+    } else {
+      return false;
+    }
+    this.redraw();
+    this._emit('change', { reason: 'undo' });
+    return true;
+  }
+
+  clear() {
+    const had = !this.isEmpty;
+    this._abandonStroke();
+    this.strokes = [];
+    this.image = null;
+    this.redraw();
+    this._emit('change', { reason: 'clear', had });
+    return had;
+  }
+
+  /** Show an uploaded picture fitted into the pad; it replaces the strokes. */
+  setImage(image) {
+    this._abandonStroke();
+    this.strokes = [];
+    this.image = image;
+    this.redraw();
+    this._emit('change', { reason: 'image' });
+  }
+
+  /** The whole canvas as a PNG data URL: black ink on transparent pixels. */
+  toDataURL() {
+    return this.canvas.toDataURL('image/png');
+  }
+
+  // ------------------------------------------------------------ size
+  _observeSize() {
+    const apply = (width, height, devW, devH) => {
+      const dpr = window.devicePixelRatio || 1;
+      // The exact device-pixel size when the browser reports one that agrees with the
+      // ratio (emulated ratios, e.g. in headless browsers, may not); else CSS size x ratio.
+      const agrees = (dev, css) => dev && Math.abs(dev - css * dpr) <= 2;
+      const w = Math.max(1, agrees(devW, width) ? devW : Math.round(width * dpr));
+      const h = Math.max(1, agrees(devH, height) ? devH : Math.round(height * dpr));
+      this.cssWidth = width;
+      this.cssHeight = height;
+      this.dpr = w / Math.max(1, width);
+      if (this.canvas.width !== w || this.canvas.height !== h) {
+        this.canvas.width = w;     // resets the context: redraw below
+        this.canvas.height = h;
+      }
+      this.redraw();
+    };
+
+    if ('ResizeObserver' in window) {
+      const observer = new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const box = entry.contentBoxSize && entry.contentBoxSize[0];
+          const dev = entry.devicePixelContentBoxSize && entry.devicePixelContentBoxSize[0];
+          const width = box ? box.inlineSize : entry.contentRect.width;
+          const height = box ? box.blockSize : entry.contentRect.height;
+          apply(width, height, dev && dev.inlineSize, dev && dev.blockSize);
+        }
+      });
+      try {
+        observer.observe(this.canvas, { box: 'device-pixel-content-box' });
+      } catch {
+        observer.observe(this.canvas);
+      }
+    }
+    const measure = () => {
+      const r = this.canvas.getBoundingClientRect();
+      apply(r.width, r.height);
+    };
+    // Zooming or moving the window to another screen changes the ratio but not always the size.
+    const watchRatio = () => {
+      const query = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+      query.addEventListener('change', () => { measure(); watchRatio(); }, { once: true });
+    };
+    watchRatio();
+    measure();
+  }
+
+  // ------------------------------------------------------------ drawing
+  redraw() {
+    const { ctx, canvas } = this;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (this.image) this._drawImage(this.image);
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = INK;
+    ctx.fillStyle = INK;
+    ctx.lineWidth = this._brush();
+    for (const stroke of this.strokes) this._drawStroke(stroke);
+    if (this.current) this._drawStroke(this.current);
+  }
+
+  _brush() {
+    return Math.min(this.canvas.width, this.canvas.height) * BRUSH_FRACTION;
+  }
+
+  _drawStroke(points) {
+    const { ctx } = this;
+    const w = this.canvas.width;
+    const h = this.canvas.height;
+    if (points.length === 0) return;
+    if (points.length === 1) {
+      ctx.beginPath();
+      ctx.arc(points[0].x * w, points[0].y * h, ctx.lineWidth / 2, 0, Math.PI * 2);
+      ctx.fill();
+      return;
+    }
+    // Quadratic curves through the midpoints: smooth, and it still passes near every sample.
+    ctx.beginPath();
+    ctx.moveTo(points[0].x * w, points[0].y * h);
+    for (let i = 1; i < points.length - 1; i++) {
+      const p = points[i];
+      const q = points[i + 1];
+      ctx.quadraticCurveTo(p.x * w, p.y * h, ((p.x + q.x) / 2) * w, ((p.y + q.y) / 2) * h);
+    }
+    const last = points[points.length - 1];
+    ctx.lineTo(last.x * w, last.y * h);
+    ctx.stroke();
+  }
+
+  _drawImage(image) {
+    const { ctx, canvas } = this;
+    const iw = image.width || image.naturalWidth;
+    const ih = image.height || image.naturalHeight;
+    if (!iw || !ih) return;
+    const margin = Math.round(Math.min(canvas.width, canvas.height) * 0.04);
+    const scale = Math.min((canvas.width - 2 * margin) / iw, (canvas.height - 2 * margin) / ih);
+    const dw = iw * scale;
+    const dh = ih * scale;
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(image, (canvas.width - dw) / 2, (canvas.height - dh) / 2, dw, dh);
+  }
+
+  _scheduleRedraw() {
+    if (this._frame) return;
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this.redraw();
+    });
+  }
+
+  // ------------------------------------------------------------ pointer input
+  _bindPointer() {
+    const c = this.canvas;
+    c.addEventListener('pointerdown', (e) => this._down(e));
+    c.addEventListener('pointermove', (e) => this._move(e));
+    c.addEventListener('pointerup', (e) => this._up(e));
+    c.addEventListener('pointercancel', (e) => this._up(e));
+    c.addEventListener('lostpointercapture', (e) => this._up(e));
+    // Belt and braces for browsers that ignore touch-action: no scrolling, zooming,
+    // text selection or long-press menus from the pad.
+    const stop = (e) => { if (e.cancelable) e.preventDefault(); };
+    c.addEventListener('touchstart', stop, { passive: false });
+    c.addEventListener('touchmove', stop, { passive: false });
+    c.addEventListener('contextmenu', stop);
+    c.addEventListener('selectstart', stop);
+    c.addEventListener('dragstart', stop);
+  }
+
+  _point(e) {
+    const r = this._rect || this.canvas.getBoundingClientRect();
+    return {
+      x: (e.clientX - r.left) / Math.max(1, r.width),
+      y: (e.clientY - r.top) / Math.max(1, r.height),
+    };
+  }
+
+  _down(e) {
+    if (this.pointerId !== null) return;                          // one pen at a time
+    if (e.pointerType === 'mouse' && e.button !== 0) return;        // left button only
+    if (!e.isPrimary && e.pointerType === 'touch') return;          // a second finger
+    e.preventDefault();
+    this.pointerId = e.pointerId;
+    try { this.canvas.setPointerCapture(e.pointerId); } catch { /* already gone */ }
+    this._rect = this.canvas.getBoundingClientRect();
+    const replacedImage = this.image !== null;
+    if (replacedImage) this.image = null;      // drawing starts afresh over an upload
+    this.current = [this._point(e)];
+    this.redraw();
+    this._emit('strokestart', { replacedImage });
+  }
+
+  _move(e) {
+    if (e.pointerId !== this.pointerId || !this.current) return;
+    e.preventDefault();
+    const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
+    let added = false;
+    for (const ev of (events.length ? events : [e])) {
+      const p = this._point(ev);
+      const last = this.current[this.current.length - 1];
+      if (Math.hypot(p.x - last.x, p.y - last.y) < MIN_STEP) continue;
+      this.current.push(p);
+      added = true;
+    }
+    if (added) {
+      this._scheduleRedraw();
+      this._emit('strokemove');
+    }
+  }
+
+  _up(e) {
+    if (e.pointerId !== this.pointerId) return;
+    this.pointerId = null;
+    this._rect = null;
+    const stroke = this.current;
+    this.current = null;
+    if (!stroke) return;
+    if (e.type === 'pointerup' || e.type === 'pointercancel') {
+      try { this.canvas.releasePointerCapture(e.pointerId); } catch { /* released */ }
+    }
+    this.strokes.push(stroke);     // a cancelled touch keeps what was drawn
+    this.redraw();
+    this._emit('strokeend');
+  }
+
+  _abandonStroke() {
+    if (this.pointerId !== null) {
+      try { this.canvas.releasePointerCapture(this.pointerId); } catch { /* released */ }
+    }
+    this.pointerId = null;
+    this.current = null;
+    this._rect = null;
+  }
+
+  _emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,102 @@
+"""Shared fixtures: the Flask app and test client (as in Flask's tutorial), the shipped
+model's fixtures, and for browser tests a real gunicorn server and Debian's Chromium."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from webapp import ROOT, create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def mnist_sample():
+    """400 MNIST training and 200 MNIST test digits (uint8), shipped with the tests."""
+    with np.load(FIXTURES / "mnist_sample.npz") as data:
+        return {key: data[key] for key in data.files}
+
+
+@pytest.fixture(scope="session")
+def _app():
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def app(_app):
+    """The app on the shipped model (loaded once per test session: loading costs time)."""
+    return _app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_healthy(url, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} not healthy after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A real gunicorn serving the app as the README starts it; yields its base URL."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
+    env = {**os.environ, "WEB_CONCURRENCY": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (Playwright's own browser download is not used)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()

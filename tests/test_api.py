@@ -1,0 +1,150 @@
+"""The HTTP API through Flask's test client: the 200 body, and every error status."""
+
+import base64
+import io
+import zlib
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from webapp import synth
+
+
+def data_url(png):
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@pytest.fixture(scope="module")
+def drawn_digits(mnist_sample):
+    """Ten canvas exports of MNIST test digits, one per class: (png bytes, label)."""
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    return [(synth.png_bytes(synth.render(x[np.flatnonzero(y == d)[0]] / 255.0, 300, 24)), d)
+            for d in range(10)]
+
+
+def test_predict_answers_with_digit_probabilities_and_input(client, drawn_digits):
+    png, label = drawn_digits[3]
+    response = client.post("/api/predict", json={"image": data_url(png)})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["digit"] == label
+    assert len(body["probabilities"]) == 10
+    assert sum(body["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+    assert body["confidence"] == pytest.approx(max(body["probabilities"]), abs=1e-4)
+    assert body["probabilities"].index(max(body["probabilities"])) == body["digit"]
+    assert isinstance(body["uncertain"], bool) and 0 <= body["runner_up"] <= 9
+    assert body["input"].startswith("data:image/png;base64,")
+    seen = Image.open(io.BytesIO(base64.b64decode(body["input"].split(",", 1)[1])))
+    assert seen.size == (28, 28)
+
+
+def test_reads_all_ten_drawn_digits(client, drawn_digits):
+    answers = [client.post("/api/predict", json={"image": data_url(png)}).get_json()["digit"]
+               for png, _ in drawn_digits]
+    assert answers == list(range(10))
+
+
+def test_bare_base64_multipart_and_raw_body_give_the_same_answer(client, drawn_digits):
+    png, label = drawn_digits[5]
+    bare = client.post("/api/predict", json={"image": base64.b64encode(png).decode()})
+    form = client.post("/api/predict", data={"image": (io.BytesIO(png), "five.png")},
+                       content_type="multipart/form-data")
+    raw = client.post("/api/predict", data=png, content_type="image/png")
+    answers = {r.status_code for r in (bare, form, raw)}, {r.get_json()["digit"] for r in (bare, form, raw)}
+    assert answers == ({200}, {label})
+
+
+def test_jpeg_dark_ink_on_light_paper(client, mnist_sample):
+    digit = mnist_sample["x_test"][mnist_sample["y_test"] == 2][0]
+    paper = 255 - np.asarray(Image.fromarray(digit).resize((400, 400), Image.BICUBIC))
+    buffer = io.BytesIO()
+    Image.fromarray(paper).convert("RGB").save(buffer, "JPEG", quality=85)
+    response = client.post("/api/predict", json={"image": "data:image/jpeg;base64,"
+                                                 + base64.b64encode(buffer.getvalue()).decode()})
+    assert response.status_code == 200 and response.get_json()["digit"] == 2
+
+
+def bomb_png(side):
+    """A valid PNG header claiming side x side pixels, with a tiny compressed body."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = zlib.compress(b"\x00" * (side + 1) * 64, 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+BLANK = np.zeros((100, 100, 4), np.uint8)
+
+
+def png_of(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kwargs,status", [
+    ({"data": b"{not json", "content_type": "application/json"}, 400),
+    ({"data": b"", "content_type": "application/json"}, 400),
+    ({"json": [1, 2, 3]}, 400),
+    ({"json": {"picture": "abc"}}, 400),
+    ({"json": {"image": 42}}, 400),
+    ({"json": {"image": None}}, 400),
+    ({"json": {"image": ["data:image/png;base64,"]}}, 400),
+    ({"json": {"image": ""}}, 400),
+    ({"json": {"image": "data:image/png;base64,"}}, 400),
+    ({"json": {"image": "data:image/png,rawtext"}}, 400),
+    ({"json": {"image": "%%% not base64 %%%"}}, 400),
+    ({"json": {"image": base64.b64encode(b"just some text, not an image").decode()}}, 400),
+    ({"json": {"image": data_url(png_of(np.full((64, 64), 255, np.uint8)))[:60]}}, 400),   # truncated
+    ({"data": {"file": (io.BytesIO(b"x"), "x.png")}, "content_type": "multipart/form-data"}, 400),
+    ({"data": {}, "content_type": "multipart/form-data"}, 400),
+    ({"data": b"hello", "content_type": "text/plain"}, 400),
+    ({"json": {"image": data_url(png_of(BLANK))}}, 422),
+    ({"json": {"image": data_url(png_of(np.full((50, 50, 3), 255, np.uint8)))}}, 422),
+    ({"json": {"image": data_url(bomb_png(30000))}}, 413),
+])
+def test_bad_input_gets_a_clear_4xx(client, kwargs, status):
+    response = client.post("/api/predict", **kwargs)
+    assert response.status_code == status
+    body = response.get_json()
+    assert isinstance(body["error"], str) and len(body["error"]) > 10
+
+
+def test_body_over_the_limit_is_413(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/api/predict", data=b"x" * (limit + 1), content_type="application/json")
+    assert response.status_code == 413
+    assert "limit" in response.get_json()["error"]
+
+
+def test_image_over_the_pixel_limit_is_413(client):
+    response = client.post("/api/predict", json={"image": data_url(png_of(np.zeros((5200, 5000), np.uint8)))})
+    assert response.status_code == 413
+
+
+def test_wrong_method_and_unknown_api_path_answer_json(client):
+    assert client.get("/api/predict").status_code == 405
+    assert "error" in client.get("/api/predict").get_json()
+    assert client.get("/api/nothing").status_code == 404
+    assert "error" in client.get("/api/nothing").get_json()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+def test_index_page_is_served_offline(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<canvas id="pad"' in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_request_is_logged_with_status_and_latency(client, drawn_digits, caplog):
+    caplog.set_level("INFO", logger="webapp.requests")
+    client.post("/api/predict", json={"image": data_url(drawn_digits[0][0])})
+    assert any("POST /api/predict 200" in r.getMessage() and "ms" in r.getMessage() for r in caplog.records)

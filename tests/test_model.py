@@ -1,0 +1,74 @@
+"""The shipped model honours its contract and reads MNIST test digits."""
+
+import numpy as np
+import pytest
+
+from webapp import ROOT
+from webapp.classifier import load_classifier
+
+MODEL_DIR = ROOT / "model"
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_sample):
+    x = (mnist_sample["x_test"].astype("float32") / 255.0)[..., None]
+    return x, mnist_sample["y_test"]
+
+
+@pytest.fixture(scope="module")
+def keras_model():
+    import keras
+    return keras.models.load_model(MODEL_DIR / "digits.keras")
+
+
+def test_contract_shapes_and_probabilities(keras_model, digits):
+    x, _ = digits
+    assert keras_model.input_shape == (None, 28, 28, 1)
+    p = np.asarray(keras_model(x[:16], training=False))
+    assert p.shape == (16, 10)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+    assert (p >= 0).all()
+
+
+def test_accuracy_on_200_mnist_test_digits(keras_model, digits):
+    x, y = digits
+    accuracy = (np.asarray(keras_model(x, training=False)).argmax(axis=1) == y).mean()
+    assert accuracy >= 0.97, accuracy
+
+
+def test_tflite_agrees_with_keras(keras_model, digits):
+    x, _ = digits
+    lite = load_classifier(MODEL_DIR / "digits.tflite").predict(x)
+    full = np.asarray(keras_model(x, training=False))
+    assert (lite.argmax(axis=1) == full.argmax(axis=1)).all()
+    assert np.abs(lite - full).max() < 1e-3
+
+
+def test_keras_runtime_wrapper_matches_tflite(digits):
+    x, _ = digits
+    a = load_classifier(MODEL_DIR / "digits.keras").predict(x[:32])
+    b = load_classifier(MODEL_DIR / "digits.tflite").predict(x[:32])
+    assert np.abs(a - b).max() < 1e-3
+
+
+def test_classifier_rejects_wrong_shapes():
+    classifier = load_classifier(MODEL_DIR / "digits.tflite")
+    with pytest.raises(ValueError):
+        classifier.predict(np.zeros((1, 28, 28), np.float32))
+
+
+def test_files_are_small_enough():
+    assert (MODEL_DIR / "digits.keras").stat().st_size <= 10 * 1024 * 1024
+
+
+def test_metrics_report_is_complete():
+    import json
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] >= 0.997
+    assert len(metrics["test"]["per_class"]) == 10
+    assert np.array(metrics["test"]["confusion_matrix"]).sum() == 10000
+    for key in ("parameters", "epochs_run", "training_seconds", "versions"):
+        assert key in metrics
+    assert len(metrics["data"]["sha256"]) == 64
+    for picture in ("training_curves", "confusion_matrix", "misclassified", "sample_predictions"):
+        assert (MODEL_DIR / f"{picture}.png").stat().st_size > 5000

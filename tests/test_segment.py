@@ -1,0 +1,102 @@
+"""Splitting a drawn number into its digits."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from webapp import preprocess, synth
+from webapp.segment import split_digits
+
+
+def canvas(strokes, size=(900, 400), width=18):
+    """Ink map of polylines drawn with a round brush (1 = ink)."""
+    image = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(image)
+    for line in strokes:
+        draw.line(line, fill=255, width=width, joint="curve")
+        for x, y in (line[0], line[-1]):
+            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+ONE = [[(0, 0), (0, 200)]]
+SEVEN = [[(0, 0), (120, 0), (40, 200)]]
+FIVE_DETACHED_BAR = [[(10, 0), (120, 0)], [(5, 25), (0, 90), (80, 80), (110, 140), (60, 200), (0, 180)]]
+FOUR_TWO_STROKES = [[(60, 0), (0, 120), (110, 120)], [(85, 40), (85, 200)]]
+ZERO = [[(50, 0), (100, 40), (100, 160), (50, 200), (0, 160), (0, 40), (50, 0)]]
+
+
+def place(shape, dx, dy=100):
+    return [[(x + dx, y + dy) for x, y in line] for line in shape]
+
+
+def read_boxes(ink):
+    return [p.xywh for p in split_digits(ink)]
+
+
+def test_separate_digits_left_to_right():
+    ink = canvas(place(SEVEN, 500) + place(ONE, 100) + place(ZERO, 250))
+    boxes = read_boxes(ink)
+    assert len(boxes) == 3
+    assert [b[0] for b in boxes] == sorted(b[0] for b in boxes)
+    assert boxes[0][0] < 120 and 240 < boxes[1][0] < 260 and boxes[2][0] > 480
+
+
+def test_detached_bars_stay_with_their_digit():
+    ink = canvas(place(FIVE_DETACHED_BAR, 100) + place(FOUR_TWO_STROKES, 400) + place(ONE, 700))
+    pieces = split_digits(ink)
+    assert len(pieces) == 3
+    five = pieces[0]
+    assert five.xywh[3] > 190   # the bar and the body together: the full height
+
+
+def test_single_digit_is_one_piece():
+    assert len(split_digits(canvas(place(FOUR_TWO_STROKES, 300)))) == 1
+
+
+def test_stray_dot_is_not_a_digit():
+    ink = canvas(place(SEVEN, 200) + place(ONE, 500) + [[(700, 380), (701, 380)]], width=14)
+    assert len(split_digits(ink)) == 2
+
+
+def test_digits_overlapping_slightly_in_x_stay_apart():
+    # two slanted 1s: the second starts left of where the first ends
+    slanted = [[(60, 0), (0, 200)]]
+    ink = canvas(place(slanted, 100) + place(slanted, 150))
+    assert len(split_digits(ink)) == 2
+
+
+ROUND_ZERO = [[(50, 0), (90, 30), (100, 100), (90, 170), (50, 200), (10, 170), (0, 100), (10, 30), (50, 0)]]
+
+
+def test_touching_digits_are_cut_where_it_is_clear():
+    # three round zeros, each touching the next at one point
+    ink = canvas(place(ROUND_ZERO, 100) + place(ROUND_ZERO, 214) + place(ROUND_ZERO, 328))
+    pieces = split_digits(ink)
+    assert len(pieces) == 3, [p.xywh for p in pieces]
+
+
+def test_wide_single_zero_is_not_cut():
+    wide_zero = [[(120, 0), (240, 50), (240, 150), (120, 200), (0, 150), (0, 50), (120, 0)]]
+    assert len(split_digits(canvas(place(wide_zero, 300)))) == 1
+
+
+def test_empty_ink_gives_no_pieces():
+    assert split_digits(np.zeros((100, 100), np.float32)) == []
+
+
+@pytest.mark.parametrize("labels", [(2, 0, 2, 6), (4, 2), (7, 1, 5)])
+def test_mnist_digits_written_as_a_number(mnist_sample, labels):
+    """Real handwriting: MNIST test digits re-drawn side by side, read back in order."""
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    ink = np.zeros((400, 200 * len(labels) + 100), np.float32)
+    for k, label in enumerate(labels):
+        digit = x[np.flatnonzero(y == label)[1]] / 255.0
+        alpha = synth.render(digit, 160, 14, canvas=300)[..., 3] / 255.0
+        ink[50:350, 200 * k:200 * k + 300] = np.maximum(ink[50:350, 200 * k:200 * k + 300], alpha)
+    pieces = split_digits(ink)
+    assert len(pieces) == len(labels)
+    for piece in pieces:
+        top, left, bottom, right = piece.box
+        out = preprocess.to_mnist(np.where(piece.mask, ink, 0)[top:bottom, left:right])
+        assert out.shape == (28, 28)

@@ -1,0 +1,38 @@
+"""train.py end to end on a few hundred digits: every output appears and the saved
+model honours the contract."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from webapp import ROOT
+
+
+def test_train_smoke_run(tmp_path, mnist_sample):
+    data = tmp_path / "mini.npz"
+    np.savez(data, **mnist_sample)
+    out = tmp_path / "model"
+    result = subprocess.run(
+        [sys.executable, "train.py", "--data", str(data), "--out", str(out), "--epochs", "2",
+         "--limit", "300", "--seed", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Epoch 2/2" in result.stdout
+    assert "== summary ==" in result.stdout and "test accuracy" in result.stdout
+
+    for name in ("digits.keras", "digits.tflite", "metrics.json", "training_curves.png",
+                 "confusion_matrix.png", "misclassified.png", "sample_predictions.png"):
+        assert (out / name).stat().st_size > 0, name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2
+    assert metrics["data"]["test"] == 200 and metrics["data"]["train"] == 300
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    assert metrics["calibration"]["temperature"] > 0
+
+    import keras
+    model = keras.models.load_model(out / "digits.keras")
+    x = (mnist_sample["x_test"][:8].astype("float32") / 255.0)[..., None]
+    p = np.asarray(model(x, training=False))
+    assert p.shape == (8, 10) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)

@@ -1,0 +1,56 @@
+"""The digit-recognition web app.
+
+    gunicorn 'webapp:create_app()'      # production (see gunicorn.conf.py)
+    flask --app webapp run              # development
+    flask --app webapp predict FILE...  # read digits from image files
+"""
+
+import json
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "MODEL_PATH": str(ROOT / "model" / "digits.tflite"),
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
+    "MAX_IMAGE_PIXELS": 25_000_000,           # decoded image, width x height
+    "REJECT_BELOW": None,                     # "not a digit" below this; None: the model's report
+}
+
+
+def create_app(config=None):
+    """Build the app. Settings: DEFAULTS, then DIGITS_* environment variables
+    (DIGITS_MODEL_PATH=..., DIGITS_MAX_CONTENT_LENGTH=...), then `config`."""
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("DIGITS")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+    if app.config["REJECT_BELOW"] is None:
+        app.config["REJECT_BELOW"] = measured_reject_threshold(app.config["MODEL_PATH"])
+
+    from webapp import api, cli, pages, requestlog
+    from webapp.classifier import load_classifier
+
+    # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
+    app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    cli.register(app)
+    requestlog.install(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app
+
+
+def measured_reject_threshold(model_path):
+    """The "not a digit" threshold measured for this model, from the report beside it."""
+    try:
+        report = json.loads(Path(model_path).with_name("metrics.json").read_text())
+        return float(report["rejection"]["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0   # no report: never reject

@@ -1,0 +1,109 @@
+"""The JSON API: POST /api/predict and GET /healthz.
+
+Only HTTP lives here: reading the request, calling preprocessing and the classifier,
+writing the answer. Every failure a client can cause is a 4xx with {"error": message}.
+"""
+
+import base64
+import binascii
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from webapp import preprocess, recognise
+
+bp = Blueprint("api", __name__)
+
+
+class BadRequest(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(error):
+    return jsonify(error=str(error)), error.status
+
+
+@bp.errorhandler(preprocess.PreprocessError)
+def _unreadable(error):
+    status = {preprocess.ImageTooLarge: 413, preprocess.EmptyDrawing: 422}.get(type(error), 400)
+    return jsonify(error=str(error)), status
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(error):
+    """JSON for every HTTP error under /api (413 from the body limit, 404, 405, ...)."""
+    if not request.path.startswith("/api") and request.path != "/healthz":
+        return error
+    messages = {413: f"the request is larger than the limit of "
+                     f"{current_app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB"}
+    response = jsonify(error=messages.get(error.code, error.description))
+    return response, error.code
+
+
+@bp.post("/api/predict")
+def predict():
+    started = time.perf_counter()
+    data = _image_bytes()
+    result = recognise.read_image(data, current_app.extensions["classifier"],
+                                  max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
+                                  reject_below=current_app.config["REJECT_BELOW"])
+    body = result.whole.as_json()
+    body["input"] = _png_data_url(result.whole)
+    body["number"] = result.number
+    body["digits"] = [{**d.as_json(), "input": _png_data_url(d)} for d in result.digits]
+    body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return jsonify(body)
+
+
+def _png_data_url(reading):
+    return "data:image/png;base64," + base64.b64encode(reading.png).decode("ascii")
+
+
+@bp.get("/healthz")
+def healthz():
+    classifier = current_app.extensions["classifier"]
+    return jsonify(status="ok", model=classifier.path.name)
+
+
+def _image_bytes():
+    """The image in the request: a multipart file field `image`, a raw image/* body, or
+    JSON {"image": "<data URL or bare base64>"}."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("image")
+        if upload is not None:
+            return upload.read()
+        if "image" in request.form:
+            return _decode_base64(request.form["image"])
+        fields = sorted(set(request.files) | set(request.form))
+        raise BadRequest("expected a file field named 'image'"
+                         + (f"; got {', '.join(repr(f) for f in fields)}" if fields else ""))
+    if request.mimetype.startswith("image/"):
+        return request.get_data()
+    payload = request.get_json(force=True, silent=True)
+    if payload is None:
+        raise BadRequest('the body must be JSON like {"image": "data:image/png;base64,..."} '
+                         "or multipart form data with a file field 'image'")
+    if not isinstance(payload, dict) or "image" not in payload:
+        raise BadRequest('the JSON body needs a field "image" holding a data URL or base64 image')
+    if not isinstance(payload["image"], str):
+        raise BadRequest('"image" must be a string: a data URL or base64 of a PNG or JPEG')
+    return _decode_base64(payload["image"])
+
+
+def _decode_base64(text):
+    if text.startswith("data:"):
+        header, _, text = text.partition(",")
+        if not header.endswith(";base64"):
+            raise BadRequest("the data URL must be base64-encoded (data:image/png;base64,...)")
+    text = "".join(text.split())
+    if not text:
+        raise BadRequest('"image" is empty')
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text
+                                else None, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest('"image" is not valid base64') from None

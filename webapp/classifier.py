@@ -1,0 +1,89 @@
+"""The digit model behind one call: probabilities = classifier.predict(batch).
+
+The batch is float32 (N, 28, 28, 1) in [0, 1], white on black; the answer (N, 10)
+probabilities. Two interchangeable runtimes for the same weights:
+
+- `.tflite` (the default): the LiteRT interpreter. A few milliseconds per call and no
+  TensorFlow in the worker's memory. Interpreters are not thread-safe, so each thread
+  gets its own, built from the model bytes read once.
+- `.keras`: Keras 3 on TensorFlow, called through one traced tf.function (never
+  model.predict, which sets up a whole input pipeline per call). Safe under threads.
+"""
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from webapp.preprocess import MNIST_SIZE
+
+INPUT_SHAPE = (MNIST_SIZE, MNIST_SIZE, 1)
+
+
+class ModelFileError(RuntimeError):
+    pass
+
+
+def load_classifier(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path} (set DIGITS_MODEL_PATH, or run train.py)")
+    if path.suffix == ".tflite":
+        return LiteClassifier(path)
+    if path.suffix == ".keras":
+        return KerasClassifier(path)
+    raise ModelFileError(f"unknown model format {path.suffix!r}: expected .tflite or .keras")
+
+
+def _check(batch):
+    batch = np.asarray(batch, dtype=np.float32)
+    if batch.shape[1:] != INPUT_SHAPE:
+        raise ValueError(f"expected a batch of shape (N, 28, 28, 1), got {batch.shape}")
+    return batch
+
+
+class LiteClassifier:
+    def __init__(self, path):
+        self.path = Path(path)
+        self._model = self.path.read_bytes()
+        self._local = threading.local()
+        self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))  # fail now, not at the first request
+
+    def _interpreter(self, n):
+        local = self._local
+        if getattr(local, "interpreter", None) is None:
+            try:
+                from ai_edge_litert.interpreter import Interpreter
+            except ImportError:  # the runtime bundled with full TensorFlow
+                from tensorflow.lite import Interpreter
+            local.interpreter = Interpreter(model_content=self._model, num_threads=1)
+            local.batch = None
+        interpreter = local.interpreter
+        if local.batch != n:
+            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [n, *INPUT_SHAPE])
+            interpreter.allocate_tensors()
+            local.input = interpreter.get_input_details()[0]["index"]
+            local.output = interpreter.get_output_details()[0]["index"]
+            local.batch = n
+        return interpreter
+
+    def predict(self, batch):
+        batch = _check(batch)
+        interpreter = self._interpreter(len(batch))
+        interpreter.set_tensor(self._local.input, batch)
+        interpreter.invoke()
+        return interpreter.get_tensor(self._local.output).copy()
+
+
+class KerasClassifier:
+    def __init__(self, path):
+        import keras
+        import tensorflow as tf
+        self.path = Path(path)
+        model = keras.models.load_model(self.path, compile=False)
+        self._call = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                 input_signature=[tf.TensorSpec([None, *INPUT_SHAPE], tf.float32)])
+        self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))
+
+    def predict(self, batch):
+        return self._call(_check(batch)).numpy()

@@ -1,0 +1,235 @@
+"""Turn a drawing, photo or scan into the 28x28 image the network expects.
+
+MNIST was made this way: each digit's bounding box was fitted into a 20x20 box, keeping
+its aspect ratio and anti-aliasing, then placed in a 28x28 field so that its centre of
+mass sits at the centre. Doing exactly that to a user's drawing is what makes a model
+trained on MNIST read it. On top of that, what people do and MNIST writers did not:
+stray dots, brushes much thinner or thicker than a pen, transparent canvas exports,
+light ink on dark paper.
+
+Pure numpy, SciPy and Pillow; the server, the CLI and the evaluation all use this module.
+"""
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+# The geometry of MNIST: the one place these numbers live.
+MNIST_SIZE = 28          # side of the network's input
+DIGIT_BOX = 20           # the digit's longer side is fitted into this
+MNIST_CENTRE = 14.0      # where MNIST puts the centre of mass (row and column index)
+MNIST_STROKE = 2.0       # MNIST's typical stroke width in the 28x28 grid (see stroke_width)
+
+DEFAULT_MAX_PIXELS = 25_000_000   # larger images are refused before they are decoded
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+WORKING_SIDE = 1024      # big photos are shrunk to this before any per-pixel work
+OVERSAMPLE = 4           # the digit is normalised at 4x the 20x20 box, then reduced
+SPECK_SIDE = 256         # stray dots are looked for at this size
+MIN_CONTRAST = 0.15      # darkest ink vs. background, as a fraction of full scale
+INK_LEVEL = 0.2          # contrast below this fraction of the ink's own is background
+SPECK_FRACTION = 0.10    # a component with less of the ink than this ...
+SPECK_EXTENT = 0.15      # ... and smaller than this fraction of the drawing is a stray dot
+
+
+Image.init()  # register the decoders now rather than during the first request
+
+
+class PreprocessError(ValueError):
+    """Input that cannot become a digit image; the message is meant for a person."""
+
+
+class NotAnImage(PreprocessError):
+    pass
+
+
+class ImageTooLarge(PreprocessError):
+    pass
+
+
+class EmptyDrawing(PreprocessError):
+    pass
+
+
+# ---------------------------------------------------------------- decoding
+def decode_image(data, max_pixels=DEFAULT_MAX_PIXELS):
+    """Bytes of a PNG, JPEG (or anything Pillow reads) -> a loaded PIL image.
+
+    The size is checked from the header, before decoding, so a decompression bomb
+    costs nothing. Camera photos are turned upright by their EXIF orientation.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(f"the image is larger than the limit of {max_pixels:,} pixels") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise NotAnImage("the file is not an image this server can read (PNG, JPEG, GIF, BMP, WebP or TIFF)") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageTooLarge(f"the image is {width}x{height}; the limit is {max_pixels:,} pixels")
+    if width < 1 or height < 1:
+        raise NotAnImage("the image has no pixels")
+    try:
+        if max(width, height) > WORKING_SIDE:
+            image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))  # JPEG decodes at a reduced scale
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if max(image.size) > WORKING_SIDE:
+            image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise NotAnImage("the image is damaged or truncated and cannot be decoded") from None
+    return image
+
+
+def ink_map(image):
+    """A PIL image -> float32 array in [0, 1] where 1 is ink and 0 is background.
+
+    Transparent backgrounds (a canvas export: strokes on transparent pixels) take their
+    ink from the alpha channel. Opaque images take it from the brightness, the paper being
+    whatever the border mostly is, so dark-on-light and light-on-dark both work.
+    """
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "La", "RGBa"):
+        alpha = np.asarray(image.getchannel("A"), dtype=np.float32) / 255.0
+        if alpha.min() < 0.98:  # the transparency carries the drawing
+            return _contrast(alpha, alpha.max())
+    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    background = float(np.median(_border(grey)))
+    ink = grey - background if background < 0.5 else background - grey
+    return _contrast(np.clip(ink, 0.0, None), ink.max())
+
+
+def _border(a):
+    k = max(1, min(a.shape) // 50)
+    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[:, :k].ravel(), a[:, -k:].ravel()])
+
+
+def _contrast(ink, strongest):
+    """Stretch the ink to full scale and cut what is too faint to be ink (paper grain, JPEG noise)."""
+    if strongest < MIN_CONTRAST:
+        raise EmptyDrawing("the drawing is empty: nothing stands out from the background")
+    level = strongest * INK_LEVEL
+    return np.clip((ink - level) / (strongest - level), 0.0, 1.0).astype(np.float32)
+
+
+# ---------------------------------------------------------------- the digit
+def ink_mask(ink):
+    return ink > 0.25
+
+
+def bounding_box(mask):
+    """(top, left, bottom, right) of the True pixels, bottom/right exclusive; None if none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def drop_specks(ink):
+    """Remove stray dots: small components far smaller than the drawing around them."""
+    mask = ink_mask(ink)
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    if count <= 1:
+        return ink
+    areas = np.bincount(labels.ravel())[1:]
+    box = bounding_box(mask)
+    extent = max(box[2] - box[0], box[3] - box[1])
+    slices = ndimage.find_objects(labels)
+    keep = np.ones(count + 1, dtype=bool)
+    keep[0] = False
+    largest = int(np.argmax(areas))
+    for i, (area, sl) in enumerate(zip(areas, slices)):
+        size = max(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start)
+        if i != largest and area < SPECK_FRACTION * areas.sum() and size < SPECK_EXTENT * extent:
+            keep[i + 1] = False
+    # faint anti-aliased rims belong to their component: grow the kept mask by a pixel
+    kept = ndimage.binary_dilation(keep[labels], iterations=2)
+    return np.where(kept, ink, 0.0).astype(np.float32)
+
+
+def stroke_width(mask):
+    """Mean stroke width in pixels: ink area over half the ink's edge length.
+
+    A stroke of width w and length L covers w*L pixels and has about 2L edge pixels.
+    """
+    mask = np.pad(mask, 1)  # the image's own edge is an edge of the ink too
+    edges = np.count_nonzero(mask[:, 1:] != mask[:, :-1]) + np.count_nonzero(mask[1:] != mask[:-1])
+    return 2.0 * np.count_nonzero(mask) / max(edges, 1)
+
+
+def _to_image(a):
+    return Image.fromarray(np.round(np.clip(a, 0.0, 1.0) * 255).astype(np.uint8), "L")
+
+
+def _fit(image, side):
+    """Scale so the longer side is `side`, keeping the aspect ratio, anti-aliased."""
+    w, h = image.size
+    scale = side / max(w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def normalise_strokes(image):
+    """Thin or thicken the strokes of a digit fitted at OVERSAMPLE x DIGIT_BOX so they
+    come out as wide as MNIST's pen, whatever the brush and the size it was drawn at."""
+    target = MNIST_STROKE * OVERSAMPLE * DIGIT_BOX / (MNIST_SIZE - 8)
+    width = stroke_width(ink_mask(np.asarray(image, dtype=np.float32) / 255.0))
+    radius = min(int(round(abs(width - target) / 2.0)), OVERSAMPLE * DIGIT_BOX // 8)
+    if radius == 0 or target / 1.35 <= width <= target * 1.35:
+        return image
+    pad = radius + 2
+    image = ImageOps.expand(image, pad, fill=0)
+    if width > target:
+        image = image.filter(ImageFilter.MinFilter(2 * radius + 1))
+    else:
+        image = image.filter(ImageFilter.MaxFilter(2 * radius + 1))
+    box = image.getbbox()
+    return image.crop(box) if box else image
+
+
+def to_mnist(ink):
+    """An ink map of one digit -> float32 (28, 28) in [0, 1], white on black, MNIST-style."""
+    box = bounding_box(ink_mask(ink))
+    if box is None:
+        raise EmptyDrawing("the drawing is empty: draw a digit first")
+    top, left, bottom, right = box
+    crop = _to_image(ink[top:bottom, left:right])
+    if max(crop.size) > SPECK_SIDE:  # find stray dots on a smaller copy: same answer, less work
+        crop = _fit(crop, SPECK_SIDE)
+    crop = drop_specks(np.asarray(crop, dtype=np.float32) / 255.0)
+    top, left, bottom, right = bounding_box(ink_mask(crop))
+    work = _fit(_to_image(crop[top:bottom, left:right]), OVERSAMPLE * DIGIT_BOX)
+    work = normalise_strokes(work)
+    digit = np.asarray(_fit(work, DIGIT_BOX), dtype=np.float32)
+    if digit.max() <= 0:
+        raise EmptyDrawing("the drawing is too faint to read")
+    digit /= digit.max()
+    return centre_by_mass(digit)
+
+
+def centre_by_mass(digit):
+    """Place a digit (at most DIGIT_BOX square) in the 28x28 field, centre of mass at the centre."""
+    cy, cx = ndimage.center_of_mass(digit)
+    h, w = digit.shape
+    top = min(max(int(round(MNIST_CENTRE - cy)), 0), MNIST_SIZE - h)
+    left = min(max(int(round(MNIST_CENTRE - cx)), 0), MNIST_SIZE - w)
+    field = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
+    field[top:top + h, left:left + w] = digit
+    return field
+
+
+def prepare(data, max_pixels=DEFAULT_MAX_PIXELS):
+    """Image bytes -> the (28, 28) float32 array the network reads. Raises PreprocessError."""
+    return to_mnist(ink_map(decode_image(data, max_pixels)))
+
+
+def encode_png(pixels):
+    """A (28, 28) float array in [0, 1] -> PNG bytes, to show what the network saw."""
+    buffer = io.BytesIO()
+    _to_image(pixels).save(buffer, "PNG")
+    return buffer.getvalue()

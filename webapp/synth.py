@@ -1,0 +1,91 @@
+"""Re-draw MNIST digits the way people draw them on the page's canvas.
+
+A digit's centre line (its skeleton) is traced with a round brush of a chosen width,
+at a chosen size and place on a transparent canvas: the same pixels a canvas export
+of a drawn digit has. Used to evaluate the whole pipeline, preprocessing and model,
+on drawings rather than on MNIST's own images, and by the tests.
+"""
+
+import io
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.morphology import skeletonize
+
+from webapp.preprocess import DIGIT_BOX, MNIST_SIZE
+
+CANVAS = 560
+
+
+def skeleton(digit, height):
+    """The centre line of a 28x28 digit, scaled so the digit is `height` pixels tall."""
+    side = max(MNIST_SIZE, int(round(MNIST_SIZE * height / DIGIT_BOX)))
+    big = Image.fromarray(np.round(digit * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC)
+    return skeletonize(np.asarray(big) > 127)
+
+
+def render(digit, height, brush, centre=None, canvas=CANVAS):
+    """RGBA uint8 (canvas, canvas, 4): black ink on transparent, anti-aliased round brush."""
+    line = skeleton(digit, height)
+    distance = ndimage.distance_transform_edt(~line)
+    coverage = np.clip(brush / 2.0 + 0.5 - distance, 0.0, 1.0)
+    side = coverage.shape[0]
+    cy, cx = centre if centre is not None else (canvas / 2, canvas / 2)
+    top, left = int(round(cy - side / 2)), int(round(cx - side / 2))
+    alpha = np.zeros((canvas, canvas), dtype=np.float32)
+    t0, l0 = max(top, 0), max(left, 0)
+    t1, l1 = min(top + side, canvas), min(left + side, canvas)
+    alpha[t0:t1, l0:l1] = coverage[t0 - top:t1 - top, l0 - left:l1 - left]
+    rgba = np.zeros((canvas, canvas, 4), dtype=np.uint8)
+    rgba[..., 3] = np.round(alpha * 255).astype(np.uint8)
+    return rgba
+
+
+def random_centre(rng, height, canvas=CANVAS):
+    """A place on the canvas where a digit `height` pixels tall fits whole."""
+    half = MNIST_SIZE * height / DIGIT_BOX / 2 - (MNIST_SIZE - DIGIT_BOX) * height / DIGIT_BOX / 2 + 2
+    low, high = half, canvas - half
+    return tuple(rng.uniform(low, high, size=2)) if high > low else (canvas / 2, canvas / 2)
+
+
+def png_bytes(rgba):
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+NEIGHBOURS = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+
+
+def strokes(digit, height, centre=None, canvas=CANVAS, trace_height=60):
+    """The digit's skeleton as pen strokes: a list of polylines [(x, y), ...] in canvas
+    pixels, for replaying a digit into the page as a person would draw it."""
+    line = skeleton(digit, trace_height)
+    on = {tuple(p) for p in np.argwhere(line)}
+    degree = {p: sum((p[0] + dy, p[1] + dx) in on for dy, dx in NEIGHBOURS) for p in on}
+    visited, paths = set(), []
+    while len(visited) < len(on):
+        rest = [p for p in on if p not in visited]
+        ends = [p for p in rest if degree[p] <= 1]
+        path = [min(ends or rest)]
+        visited.add(path[0])
+        while True:
+            y, x = path[-1]
+            step = next(((y + dy, x + dx) for dy, dx in NEIGHBOURS
+                         if (y + dy, x + dx) in on and (y + dy, x + dx) not in visited), None)
+            if step is None:  # join the stroke to the pixel it runs into, if any
+                touch = next(((y + dy, x + dx) for dy, dx in NEIGHBOURS
+                              if (y + dy, x + dx) in on and (y + dy, x + dx) not in path[-3:]), None)
+                if touch is not None and len(path) > 1:
+                    path.append(touch)
+                break
+            visited.add(step)
+            path.append(step)
+        if len(path) >= 3:
+            paths.append(path)
+    side = line.shape[0]
+    scale = (MNIST_SIZE * height / DIGIT_BOX) / side
+    cy, cx = centre if centre is not None else (canvas / 2, canvas / 2)
+    return [[(cx + (x - side / 2) * scale, cy + (y - side / 2) * scale) for y, x in path[::2] + [path[-1]]]
+            for path in paths]
