@@ -73,9 +73,10 @@ def table(results):
               [[name, s["cold_start"]["healthz_s"], s["cold_start"]["first_predict_s"], s["memory"]["master_mb"],
                 " + ".join(f"{mb:.0f}" for mb in s["memory"]["workers_mb"]) or "-", s["memory"]["total_mb"]]
                for name, s in _with_other_model(results).items()]),
-        f"\nWhere one request's time goes (in-process, p50 of {settings['stage_requests']} requests)",
+        f"\nWhere one request's time goes (in-process through Flask's test client, p50 of "
+        f"{settings['stage_requests']} requests; stages' p50s need not add up to the total's)",
         _grid(["stage", "ms"], [[stage, results["stages_ms_p50"][stage]] for stage in (*STAGES, "total")]
-              + [["HTTP + gunicorn + Flask (sequential p50 - total)", results["server_overhead_ms_p50"]]]),
+              + [["gunicorn + socket (sequential p50 - total)", results["server_overhead_ms_p50"]]]),
         "\nProject / baseline (latency, memory, cold start: < 1 is better; throughput: > 1 is better)",
         _grid(["figure", "ratio"], [[name, "-" if value is None else f"{value:.3f}"]
                                     for name, value in results["ratios"].items()]),

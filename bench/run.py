@@ -145,9 +145,10 @@ def main(argv=None):
     models = model_files(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     bodies = payloads.canvas_bodies(PAYLOAD_COUNT)
-    project, project_other, baseline = measure_all(args, models, bodies)
+    # First: it is quick, and it fails at once if the app's request path has changed shape.
     print("in-process stage timing ...", flush=True)
     stage_ms = stages.time_stages(bodies, args.model, args.stage_requests)
+    project, project_other, baseline = measure_all(args, models, bodies)
 
     results = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -148,3 +148,41 @@ def test_request_is_logged_with_status_and_latency(client, drawn_digits, caplog)
     caplog.set_level("INFO", logger="webapp.requests")
     client.post("/api/predict", json={"image": data_url(drawn_digits[0][0])})
     assert any("POST /api/predict 200" in r.getMessage() and "ms" in r.getMessage() for r in caplog.records)
+
+
+def number_png(mnist_sample, labels, height=150, brush=12):
+    """MNIST test digits re-drawn side by side on one transparent canvas."""
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    side = 300
+    rgba = np.zeros((side, side * len(labels) * 2 // 3 + side // 3, 4), np.uint8)
+    for k, label in enumerate(labels):
+        digit = x[np.flatnonzero(y == label)[0]] / 255.0
+        tile = synth.render(digit, height, brush, canvas=side)
+        left = k * side * 2 // 3
+        rgba[:, left:left + side] = np.maximum(rgba[:, left:left + side], tile)
+    return synth.png_bytes(rgba), rgba.shape
+
+
+def test_number_gives_each_digit_left_to_right_with_boxes(client, mnist_sample):
+    png, shape = number_png(mnist_sample, [2, 0, 7])
+    body = client.post("/api/predict", json={"image": data_url(png)}).get_json()
+    assert body["number"] == "207"
+    assert [d["digit"] for d in body["digits"]] == [2, 0, 7]
+    assert body["image_size"] == [shape[1], shape[0]]
+    lefts = [d["box"][0] for d in body["digits"]]
+    assert lefts == sorted(lefts)
+    for d in body["digits"]:
+        x, y, w, h = d["box"]
+        assert 0 <= x and x + w <= shape[1] and 0 <= y and y + h <= shape[0] and w > 0 and h > 0
+        assert len(d["probabilities"]) == 10 and d["input"].startswith("data:image/png;base64,")
+    # the single-digit fields are still there: the whole drawing read as one digit
+    assert 0 <= body["digit"] <= 9 and len(body["probabilities"]) == 10
+
+
+def test_single_digit_has_one_entry_equal_to_the_whole_reading(client, drawn_digits):
+    body = client.post("/api/predict", json={"image": data_url(drawn_digits[4][0])}).get_json()
+    assert len(body["digits"]) == 1
+    only = body["digits"][0]
+    assert body["number"] == str(body["digit"]) == str(only["digit"])
+    assert only["probabilities"] == body["probabilities"]
+    assert body["is_digit"] is True

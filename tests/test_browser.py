@@ -4,16 +4,27 @@ Fixtures from conftest.py: live_server (base URL of gunicorn on the shipped mode
 browser (session Chromium) and page (1280x800 desktop page).
 
 Hooks the page keeps for these tests:
-  #prediction[data-digit]   the digit shown, "" when none
-  #prediction[data-state]   empty | pending | confident | uncertain | error
+  #prediction[data-digit]   the whole drawing read as one digit, "" when none (or rejected)
+  #prediction[data-state]   empty | pending | confident | uncertain | rejected | error
+                            (for a number: the state of the selected digit)
+  #prediction[data-mode]    digit | number
   #prediction[data-dropped] how many stale answers were thrown away
+  #number[data-number]      what the page reads ("7", "107", "1?7", "?"), "" when nothing
+  #number[data-selected]    index into the answer's digits whose bars are shown
+  #boxes[data-boxes]        how many digit boxes are drawn over the pad
   [data-bar="D"][data-probability]
 """
 
+import base64
+import io
 import json
+import math
 import os
+import random
+import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -28,6 +39,37 @@ TIMEOUT = 10_000  # ms
 ONE = [[(0.52, 0.18), (0.51, 0.5), (0.50, 0.82)]]
 SEVEN = [[(0.28, 0.22), (0.72, 0.22), (0.56, 0.5), (0.44, 0.82)]]
 SEVEN_BAR = [[(0.30, 0.19), (0.52, 0.18)]]          # added to ONE it makes a 7
+
+
+# Digits of a number, centred at x = cx (fractions of the pad), 0.4 of the pad tall.
+def one_at(cx, top=0.3, bottom=0.7):
+    return [[(cx + 0.01, top), (cx, (top + bottom) / 2), (cx - 0.01, bottom)]]
+
+
+def zero_at(cx, top=0.3, bottom=0.7, rx=0.085):
+    cy, ry = (top + bottom) / 2, (bottom - top) / 2
+    return [[(cx + rx * math.sin(2 * math.pi * i / 24), cy - ry * math.cos(2 * math.pi * i / 24)) for i in range(25)]]
+
+
+def seven_at(cx, top=0.3, bottom=0.7, width=0.16):
+    return [[(cx - width / 2, top), (cx + width / 2, top), (cx + 0.02, (top + bottom) / 2), (cx - 0.03, bottom)]]
+
+
+# "107", the 0 drawn last: the digit last touched (the middle one) is the one shown.
+NUMBER_107 = one_at(0.2) + seven_at(0.8) + zero_at(0.5)
+
+
+# Not digits: a dense zig-zag over the whole pad, and random ones (fixed seeds).
+def zigzag(n=24):
+    return [[(0.1 + 0.8 * i / n, 0.88 if i % 2 else 0.12) for i in range(n + 1)]]
+
+
+def random_zigzag(seed, n=40):
+    rng = random.Random(seed)
+    return [[(rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9)) for _ in range(n)]]
+
+
+SCRIBBLES = [zigzag(), random_zigzag(102), random_zigzag(117)]
 
 PREDICTION = "document.getElementById('prediction')"
 SETTLED = f"() => {PREDICTION}.dataset.state !== 'pending'"
@@ -78,9 +120,24 @@ def predict_requests(page):
     return requests
 
 
+def number_state(page):
+    return page.evaluate("() => ({...document.getElementById('number').dataset,"
+                         " boxes: document.getElementById('boxes').dataset.boxes})")
+
+
+def png_size(data_url):
+    """Width and height from a PNG data URL's IHDR chunk."""
+    assert data_url.startswith("data:image/png;base64,")
+    head = base64.b64decode(data_url.split(",", 1)[1][:64])
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+    return struct.unpack(">II", head[16:24])
+
+
 def assert_empty(page):
     expect(page.locator("#prediction")).to_have_attribute("data-digit", "", timeout=TIMEOUT)
     expect(page.locator("#prediction")).to_have_attribute("data-state", "empty")
+    expect(page.locator("#number")).to_have_attribute("data-number", "")
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "0")
     assert bars(page) == [0.0] * 10
     assert page.evaluate(INK) == 0
 
@@ -395,3 +452,197 @@ def test_layout_and_screenshots(page, browser, live_server, screenshot_dir):
         shoot(tablet, screenshot_dir / "tablet-portrait-820x1180.png")
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- 8. numbers
+def reading_shown(page, response):
+    """The reading whose bars the page shows: the selected digit of a number, else the whole."""
+    digits = response.get("digits") or []
+    if len(digits) > 1:
+        return digits[int(number_state(page)["selected"])]
+    return response
+
+
+def test_a_number_is_read_digit_by_digit(page, live_server, screenshot_dir):
+    requests = predict_requests(page)
+    open_page(page, live_server)
+    draw(page, NUMBER_107)
+    state = settle(page)
+    response = requests[-1].response().json()
+    digits = response["digits"]
+    assert response["number"] == "107", response
+    assert [d["digit"] for d in digits] == [1, 0, 7]
+
+    # the number, large, and the whole drawing's single-digit reading kept in data-digit
+    expect(page.locator("#number")).to_have_attribute("data-number", response["number"])
+    expect(page.locator("#number")).to_be_visible()
+    expect(page.locator(".digit")).to_be_hidden()
+    assert page.locator("#number .num-digit").all_inner_texts() == ["1", "0", "7"]
+    assert state["mode"] == "number" and state["digit"] == str(response["digit"])
+
+    # three light boxes over the pad, each around its digit (mapped back from the export)
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "3")
+    assert page.locator("#boxes .box-label").all_inner_texts() == ["1", "0", "7"]
+    pad = page.locator("#pad").bounding_box()
+    for i, centre in enumerate((0.2, 0.5, 0.8)):
+        b = page.locator(f"#boxes .box[data-index='{i}']").bounding_box()
+        assert (b["x"] + b["width"] / 2 - pad["x"]) / pad["width"] == pytest.approx(centre, abs=0.05), (i, b)
+        assert b["y"] > pad["y"] + 0.2 * pad["height"] and b["y"] + b["height"] < pad["y"] + 0.8 * pad["height"]
+    # what was posted: black ink on transparent pixels, no box drawn into it
+    with Image.open(io.BytesIO(base64.b64decode(requests[-1].post_data_json["image"].split(",", 1)[1]))) as png:
+        rgba = np.asarray(png.convert("RGBA"))
+    ink = rgba[..., 3] > 0
+    assert ink.any() and not ink.all() and rgba[0, 0, 3] == 0
+    assert rgba[ink][:, :3].max() == 0                    # every inked pixel is black
+
+    # the digit last touched (the 0, drawn last) is selected: its bars, its 28x28 input
+    expect(page.locator("#number")).to_have_attribute("data-selected", "1")
+    expect(page.locator(".num-digit.selected")).to_have_text("0")
+    expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "1")
+    assert bars(page) == pytest.approx(digits[1]["probabilities"], abs=1e-4)
+    assert page.locator("#seen").get_attribute("src") == digits[1]["input"]
+    expect(page.locator("#verdict")).to_contain_text("Digit 2 of 3")
+
+    # tapping a digit of the number selects it
+    page.click("#number .num-digit[data-index='2']")
+    expect(page.locator("#number")).to_have_attribute("data-selected", "2")
+    expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "2")
+    assert bars(page) == pytest.approx(digits[2]["probabilities"], abs=1e-4)
+    assert page.locator("#seen").get_attribute("src") == digits[2]["input"]
+    assert page.locator("#prediction").get_attribute("data-state") == (
+        "uncertain" if digits[2]["uncertain"] else "confident")
+    page.click("#number .num-digit[data-index='1']")
+    expect(page.locator("#number")).to_have_attribute("data-selected", "1")
+    page.mouse.move(0, 0)                                 # no hover on the number in the shot
+    page.wait_for_timeout(500)                            # the bars' transitions
+    shoot(page, screenshot_dir / "number-desktop-1280x800.png")
+
+    # undo the 0: "17", two boxes; undo again: a single 1 as before, no box
+    page.click("#undo")
+    settle(page)
+    expect(page.locator("#number")).to_have_attribute("data-number", requests[-1].response().json()["number"])
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "2")
+    page.click("#undo")
+    state = settle(page)
+    response = requests[-1].response().json()
+    assert state["mode"] == "digit" and state["digit"] == "1" == response["number"]
+    expect(page.locator("#number")).to_have_attribute("data-number", "1")
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "0")
+    expect(page.locator(".digit")).to_be_visible()
+    assert_answer_shown(page, state, response)
+
+
+def test_the_posted_drawing_is_at_most_560_px(browser, live_server, screenshot_dir):
+    """On a DPR-2 tablet the backing store is ~1500 px; what is posted is re-rendered small."""
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        requests = predict_requests(page)
+        open_page(page, live_server)
+        check_layout(page, 0.6)
+        draw(page, NUMBER_107)
+        state = settle(page)
+        backing, css = page.evaluate("(() => { const c = document.getElementById('pad');"
+                                     " return [c.width, c.getBoundingClientRect().width]; })()")
+        assert backing == pytest.approx(2 * css, abs=2) and backing > 560
+        sizes = [png_size(r.post_data_json["image"]) for r in requests]
+        assert sizes and all(max(w, h) <= 560 for w, h in sizes), sizes
+        assert sizes[-1] == (min(560, round(css)), min(560, round(css)))
+
+        response = requests[-1].response().json()
+        assert response["number"] == "107", response
+        expect(page.locator("#number")).to_have_attribute("data-number", "107")
+        expect(page.locator("#boxes")).to_have_attribute("data-boxes", "3")
+        assert state["state"] == ("uncertain" if reading_shown(page, response)["uncertain"] else "confident")
+        check_layout(page, 0.6)
+        number = page.locator("#number").bounding_box()
+        assert number["x"] >= 0 and number["x"] + number["width"] <= page.locator("#bars").bounding_box()["x"]
+        values = [page.locator(f"[data-bar='{d}'] .bar-value").bounding_box() for d in range(10)]
+        for left, right in zip(values, values[1:]):   # the percentages don't run into each other
+            assert left["x"] + left["width"] <= right["x"], (left, right)
+        page.wait_for_timeout(500)                        # the bars' transitions
+        shoot(page, screenshot_dir / "number-tablet-portrait-820x1180.png")
+    finally:
+        context.close()
+
+
+def test_a_scribble_is_not_read_as_a_sure_digit(page, live_server):
+    """A scribble ends rejected ("That doesn't look like a digit") or unsure, as the API says.
+
+    How sure a model is of a scribble varies from model to model, so a few are tried until
+    one is not read with confidence; every answer on the way must be shown as the API gave it.
+    """
+    requests = predict_requests(page)
+    open_page(page, live_server)
+    seen = []
+    for scribble in SCRIBBLES:
+        page.keyboard.press("Escape")
+        assert_empty(page)
+        draw(page, scribble)
+        state = settle(page)
+        response = requests[-1].response().json()
+        reading = reading_shown(page, response)
+        seen.append((state["state"], response["number"], reading["confidence"], reading["is_digit"]))
+        # rejected iff the API says it is not a digit; else unsure iff the API is unsure
+        assert (state["state"] == "rejected") == (reading["is_digit"] is False), seen
+        if reading["is_digit"]:
+            assert state["state"] == ("uncertain" if reading["uncertain"] else "confident"), seen
+        expect(page.locator("#number")).to_have_attribute("data-number", response["number"])
+        if state["state"] == "rejected" and len(response["digits"]) == 1:
+            assert state["digit"] == ""
+            expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+        if state["state"] in ("rejected", "uncertain"):
+            break
+    assert seen[-1][0] in ("rejected", "uncertain"), seen
+
+
+def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
+    """The "not a digit" display, with answers made up (the shipped model may never reject)."""
+    open_page(page, live_server)
+    answer = {}
+
+    def reading(digit, confidence, is_digit, box=None):
+        probabilities = [(1 - confidence) / 9] * 10
+        probabilities[digit] = confidence
+        body = {"digit": digit, "confidence": confidence, "probabilities": probabilities,
+                "uncertain": confidence < 0.6, "runner_up": (digit + 1) % 10, "is_digit": is_digit,
+                "input": "data:image/png;base64,"}
+        return {**body, "box": box} if box else body
+
+    page.route("**/api/predict", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer)))
+
+    # a single piece that is not a digit
+    alone = reading(8, 0.31, False, [100, 100, 300, 300])
+    answer.update({**alone, "number": "?", "digits": [alone]})
+    draw(page, ONE)
+    state = settle(page)
+    assert state["state"] == "rejected" and state["digit"] == ""
+    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+    expect(page.locator("#number")).to_have_attribute("data-number", "?")
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "0")
+    expect(page.locator(".digit-q")).to_be_visible()                # a big, quiet "?"
+
+    # a number whose middle piece is not a digit: "7?1" (boxes in the 560 px export's pixels)
+    digits = [reading(7, 0.99, True, [40, 150, 100, 250]), reading(8, 0.3, False, [220, 150, 120, 250]),
+              reading(1, 0.98, True, [420, 150, 40, 250])]
+    answer.clear()
+    answer.update({**reading(7, 0.4, True), "number": "7?1", "digits": digits})
+    page.keyboard.press("Escape")
+    draw(page, ONE)                     # ends at the pad's bottom middle: nearest the "?" box
+    state = settle(page)
+    assert state["mode"] == "number" and state["digit"] == "7"      # the whole drawing's
+    expect(page.locator("#number")).to_have_attribute("data-number", "7?1")
+    assert page.locator("#number .num-digit").all_inner_texts() == ["7", "?", "1"]
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "3")
+    expect(page.locator("#boxes .box.rejected")).to_have_count(1)
+    expect(page.locator("#number")).to_have_attribute("data-selected", "1")
+    assert state["state"] == "rejected"
+    expect(page.locator("#verdict")).to_contain_text("look like a digit")
+
+    page.click("#number .num-digit[data-index='0']")
+    expect(page.locator("#prediction")).to_have_attribute("data-state", "confident")
+    expect(page.locator("#verdict")).to_contain_text("99%")
+    expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "0")
+    page.click("#number .num-digit[data-index='1']")
+    expect(page.locator("#prediction")).to_have_attribute("data-state", "rejected")

@@ -98,5 +98,5 @@ def test_mnist_digits_written_as_a_number(mnist_sample, labels):
     assert len(pieces) == len(labels)
     for piece in pieces:
         top, left, bottom, right = piece.box
-        out = preprocess.to_mnist(np.where(piece.mask, ink, 0)[top:bottom, left:right])
+        out = preprocess.to_mnist(np.where(piece.mask, ink[top:bottom, left:right], 0))
         assert out.shape == (28, 28)

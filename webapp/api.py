@@ -55,6 +55,7 @@ def predict():
     body["input"] = _png_data_url(result.whole)
     body["number"] = result.number
     body["digits"] = [{**d.as_json(), "input": _png_data_url(d)} for d in result.digits]
+    body["image_size"] = list(result.size)
     body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return jsonify(body)
 

@@ -62,6 +62,7 @@ class Result:
     """A whole drawing: read as one digit, and as the digits it holds, left to right."""
     whole: Reading
     digits: list
+    size: tuple         # (width, height) of the image as read: the boxes' pixel space
 
     @property
     def number(self):
@@ -78,7 +79,7 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     if len(pieces) > 1:
         for piece in pieces:
             top, left, bottom, right = piece.box
-            crop = np.where(piece.mask[top:bottom, left:right], ink[top:bottom, left:right], 0.0)
+            crop = np.where(piece.mask, ink[top:bottom, left:right], 0.0)
             inputs.append(preprocess.to_mnist(crop))
     batch = np.stack(inputs)[..., None]
     probabilities = classifier.predict(batch)   # the whole drawing and every digit in one call
@@ -86,11 +87,12 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     if len(pieces) > 1:
         for reading, piece in zip(readings[1:], pieces):
             reading.box = piece.xywh
-        return Result(readings[0], readings[1:])
+        return Result(readings[0], readings[1:], (ink.shape[1], ink.shape[0]))
     whole_reading = readings[0]
     if pieces:
         box = pieces[0].xywh
     else:  # all of the ink is specks: the whole drawing's box
         top, left, bottom, right = preprocess.bounding_box(preprocess.ink_mask(ink))
         box = [left, top, right - left, bottom - top]
-    return Result(whole_reading, [Reading(whole_reading.probabilities, whole_reading.pixels, box, reject_below)])
+    return Result(whole_reading, [Reading(whole_reading.probabilities, whole_reading.pixels, box, reject_below)],
+                  (ink.shape[1], ink.shape[0]))

@@ -25,9 +25,9 @@ MIN_HEIGHT = 0.5         # ... and this share of it tall
 
 @dataclass
 class Piece:
-    """One digit candidate: its pixels (a mask over the whole image) and bounding box."""
-    mask: np.ndarray
+    """One digit candidate: its bounding box in the image and its pixels within that box."""
     box: tuple           # top, left, bottom, right (bottom/right exclusive)
+    mask: np.ndarray     # (bottom - top, right - left) booleans
 
     @property
     def xywh(self):
@@ -38,22 +38,33 @@ class Piece:
 def split_digits(ink):
     """Digit candidates in an ink map, ordered left to right. Empty list for no ink."""
     mask = ink_mask(ink)
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    if count == 0:
+    box = bounding_box(mask)
+    if box is None:
         return []
+    top, left, bottom, right = box
+    mask = mask[top:bottom, left:right]   # all the work happens inside the ink's box
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     slices = ndimage.find_objects(labels)
     areas = np.bincount(labels.ravel())[1:]
     tallest = max(s[0].stop - s[0].start for s in slices)
     components = [i for i, s in enumerate(slices)
                   if not (areas[i] < NOISE_AREA * areas.sum() and s[0].stop - s[0].start < NOISE_HEIGHT * tallest)]
     groups = _group_by_columns(components, slices)
-    width = stroke_width(mask)
-    masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
-    boxes = [bounding_box(m) for m in masks]
-    height = max(b[2] - b[0] for b in boxes)  # the digits' height: the tallest candidate's
+    if len(groups) == 1 and len(components) == count:
+        masks = [mask]
+    else:
+        masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
+    height = max(bounding_box(m)[2] - bounding_box(m)[0] for m in masks)  # the digits' height
+    width = None
     pieces = []
     for piece_mask in masks:
-        pieces.extend(_cut_touching(piece_mask, width, height))
+        b = bounding_box(piece_mask)
+        if b[3] - b[1] > WIDE * height and width is None:
+            width = stroke_width(mask)
+        parts = _cut_touching(piece_mask, width, height) if width else [piece_mask]
+        for part in parts:
+            t, l, btm, r = bounding_box(part)
+            pieces.append(Piece((top + t, left + l, top + btm, left + r), part[t:btm, l:r]))
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
 
 
@@ -85,24 +96,23 @@ def _group_by_columns(components, slices):
 def _cut_touching(mask, width, height):
     """Cut a candidate wide enough to hold two digits at its thinnest column, recursively,
     where that is clear: the column holds little ink and both sides are digit-sized."""
-    box = bounding_box(mask)
-    top, left, bottom, right = box
+    top, left, bottom, right = bounding_box(mask)
     span = right - left
     margin = int(MIN_PART * height)
     if span <= WIDE * height or span - 2 * margin < 1:
-        return [Piece(mask, box)]
+        return [mask]
     region = mask[top:bottom, left:right]
     ink = region.sum(axis=0)
     runs = np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0]
     # a cut crosses one stroke only (inside a 0 or an 8 a column crosses two) and a thin one
     cost = np.where((runs <= 1) & (ink <= CUT_WIDTHS * width), ink, np.inf)[margin:span - margin]
     if not np.isfinite(cost).any():
-        return [Piece(mask, box)]
+        return [mask]
     cut = margin + int(np.argmin(cost))
     left_mask, right_mask = mask.copy(), mask.copy()
     left_mask[:, left + cut:] = False
     right_mask[:, :left + cut] = False
     parts = [bounding_box(left_mask), bounding_box(right_mask)]
     if any(b is None or b[2] - b[0] < MIN_HEIGHT * height for b in parts):
-        return [Piece(mask, box)]
+        return [mask]
     return _cut_touching(left_mask, width, height) + _cut_touching(right_mask, width, height)

@@ -6,10 +6,15 @@
 //     so a slow server is never flooded and every live answer is for the newest drawing;
 //   * after undo (or the empty state if nothing is left), and for an uploaded picture.
 // Only the answer to the newest request is ever shown (see api.js).
+//
+// What is posted: a drawing as pad.export() (at most 560 px a side, whatever the screen's
+// density), an uploaded picture as the file. The boxes of a number's digits come back in
+// the posted image's pixels; boxSpace remembers how to map them onto the pad.
 
 import { Pad } from './pad.js';
 import { Predictor } from './api.js';
 import { Results } from './results.js';
+import { Boxes, pickBox } from './boxes.js';
 
 const LIVE_INTERVAL = 150;
 
@@ -23,6 +28,7 @@ const prediction = document.getElementById('prediction');
 const pad = new Pad(canvas);
 const predictor = new Predictor();
 const results = new Results();
+const boxes = new Boxes(document.getElementById('boxes'));
 
 let liveTimer = 0;
 let lastSent = 0;
@@ -32,6 +38,9 @@ let waitingForIdle = false;   // a live update is due once the request in flight
 let lastSource = 'drawing';   // what the newest request carried: 'drawing' | 'upload'
 let networkDown = false;
 let uploadToken = 0;
+// How the newest request's pixels map onto the pad: {x, y, w, h} (pad fractions) of the
+// posted image, and that image's size in the server's pixels; null when unknown.
+let boxSpace = null;
 
 // ------------------------------------------------------------------ predicting
 function sendDrawing() {
@@ -46,7 +55,9 @@ function sendDrawing() {
   lastSent = performance.now();
   lastSource = 'drawing';
   results.pending();
-  predictor.predictDataURL(pad.toDataURL());
+  const exported = pad.export();
+  boxSpace = { x: 0, y: 0, w: 1, h: 1, width: exported.width, height: exported.height };
+  predictor.predictDataURL(exported.dataURL);
 }
 
 function scheduleLive() {
@@ -70,6 +81,7 @@ function showEmpty() {
   dirty = false;
   predictor.invalidate();
   results.empty();
+  boxes.clear();
   syncAttributes();
 }
 
@@ -78,9 +90,38 @@ function syncAttributes() {
   prediction.dataset.dropped = String(predictor.dropped);
 }
 
+/** The digits' boxes in pad fractions, or null if they can't be placed. */
+function padBoxes(digits, imageSize) {
+  if (!boxSpace) return null;
+  const { x, y, w, h } = boxSpace;
+  const [width, height] = Array.isArray(imageSize) && imageSize.length === 2
+    ? imageSize.map(Number) : [boxSpace.width, boxSpace.height];
+  const placed = digits.map((d) => {
+    const b = Array.isArray(d.box) && d.box.length === 4 ? d.box.map(Number) : null;
+    if (!b || b.some((v) => !Number.isFinite(v))) return null;
+    return { x: x + (b[0] / width) * w, y: y + (b[1] / height) * h, w: (b[2] / width) * w, h: (b[3] / height) * h };
+  });
+  return placed.every(Boolean) ? placed : null;
+}
+
+function showAnswer(data) {
+  const digits = Array.isArray(data.digits) && data.digits.length > 1 ? data.digits : null;
+  const placed = digits && padBoxes(digits, data.image_size);
+  // For a number: the digit the pointer last touched, else the last one.
+  const touched = placed && pad.lastPoint && !pad.hasImage ? pickBox(placed, pad.lastPoint) : -1;
+  results.answer(data, { announce: !pad.drawing, selected: touched });
+  if (placed) {
+    boxes.show(placed, results.readings.map((r) => r.text), results.readings.map((r) => r.kind), results.selected);
+  } else {
+    boxes.clear();                 // a single digit: shown exactly as before, no box
+  }
+}
+
+results.onselect = (index) => boxes.select(index);
+
 predictor.addEventListener('answer', (e) => {
   networkDown = false;
-  results.answer(e.detail.data, { announce: !pad.drawing });
+  showAnswer(e.detail.data);
   syncAttributes();
 });
 
@@ -104,6 +145,7 @@ predictor.addEventListener('error', (e) => {
   } else {
     results.error('Something went wrong', { note: message || `The server answered ${status}. Try again.` });
   }
+  if (prediction.dataset.state === 'error') boxes.clear();
   syncAttributes();
 });
 
@@ -130,6 +172,7 @@ pad.addEventListener('strokestart', (e) => {
   if (e.detail.replacedImage) {
     predictor.invalidate();      // the upload's answer no longer applies
     results.pending();
+    boxes.clear();
   }
   syncControls();
   scheduleLive();
@@ -219,11 +262,18 @@ async function upload(file) {
   }
   if (token !== uploadToken) return;    // another upload or Clear came first
   pad.setImage(picture);
+  boxes.clear();
   clearTimeout(liveTimer);
   liveTimer = 0;
   waitingForIdle = false;
   dirty = false;
   lastSource = 'upload';
+  // The server reads the picture upright (EXIF), as createImageBitmap shows it; its boxes
+  // come in the pixels of the image it read (the answer's image_size).
+  const rect = pad.imageRect();
+  boxSpace = rect && picture instanceof ImageBitmap
+    ? { ...rect, width: picture.width, height: picture.height }
+    : null;
   predictor.predictFile(file);
 }
 

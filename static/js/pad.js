@@ -7,10 +7,15 @@
 // Events (dispatched on the Pad, an EventTarget):
 //   strokestart, strokemove, strokeend   while drawing
 //   change                               after undo(), clear(), setImage()
+//
+// What is posted is not the backing store (up to ~1600 px on a high-DPI tablet, slow for
+// the server to decode) but export(): the same strokes re-rendered as vectors at the
+// pad's CSS size, capped at EXPORT_MAX_SIDE.
 
 const BRUSH_FRACTION = 1 / 19;   // brush width as a fraction of the pad's side
 const MIN_STEP = 0.0025;          // ignore moves shorter than this (pad units)
 const INK = '#000000';
+export const EXPORT_MAX_SIDE = 560;
 
 export class Pad extends EventTarget {
   constructor(canvas) {
@@ -26,6 +31,8 @@ export class Pad extends EventTarget {
     this.dpr = 1;
     this._rect = null;
     this._frame = 0;
+    this._exportCanvas = null;
+    this.lastPoint = null;    // where the pointer last drew (pad units); null after undo/clear/upload
 
     this._bindPointer();
     this._observeSize();
@@ -46,6 +53,7 @@ export class Pad extends EventTarget {
     } else {
       return false;
     }
+    this.lastPoint = null;
     this.redraw();
     this._emit('change', { reason: 'undo' });
     return true;
@@ -56,6 +64,7 @@ export class Pad extends EventTarget {
     this._abandonStroke();
     this.strokes = [];
     this.image = null;
+    this.lastPoint = null;
     this.redraw();
     this._emit('change', { reason: 'clear', had });
     return had;
@@ -66,13 +75,41 @@ export class Pad extends EventTarget {
     this._abandonStroke();
     this.strokes = [];
     this.image = image;
+    this.lastPoint = null;
     this.redraw();
     this._emit('change', { reason: 'image' });
   }
 
-  /** The whole canvas as a PNG data URL: black ink on transparent pixels. */
+  /** The whole backing store as a PNG data URL: black ink on transparent pixels. */
   toDataURL() {
     return this.canvas.toDataURL('image/png');
+  }
+
+  /**
+   * What to post: the drawing re-rendered (vectors, same smoothing, brush scaled alike) on
+   * a canvas of the pad's CSS size capped at `maxSide` px, black ink on transparent pixels.
+   * Returns {dataURL, width, height}: boxes the server returns are in these pixels.
+   */
+  export(maxSide = EXPORT_MAX_SIDE) {
+    const cssW = this.cssWidth || this.canvas.width / this.dpr;
+    const cssH = this.cssHeight || this.canvas.height / this.dpr;
+    const scale = Math.min(1, maxSide / Math.max(1, cssW, cssH));
+    const width = Math.max(1, Math.min(maxSide, Math.round(cssW * scale)));
+    const height = Math.max(1, Math.min(maxSide, Math.round(cssH * scale)));
+    const c = this._exportCanvas || (this._exportCanvas = document.createElement('canvas'));
+    c.width = width;               // also clears it
+    c.height = height;
+    this._paint(c.getContext('2d'), width, height);
+    return { dataURL: c.toDataURL('image/png'), width, height };
+  }
+
+  /** Where an uploaded picture is shown, in fractions of the pad: {x, y, w, h}, or null. */
+  imageRect() {
+    if (!this.image) return null;
+    const r = this._imageRect(this.image, this.canvas.width, this.canvas.height);
+    if (!r) return null;
+    return { x: r.x / this.canvas.width, y: r.y / this.canvas.height,
+             w: r.w / this.canvas.width, h: r.h / this.canvas.height };
   }
 
   // ------------------------------------------------------------ size
@@ -125,27 +162,24 @@ export class Pad extends EventTarget {
 
   // ------------------------------------------------------------ drawing
   redraw() {
-    const { ctx, canvas } = this;
+    this._paint(this.ctx, this.canvas.width, this.canvas.height);
+  }
+
+  /** Everything on the pad, drawn into `ctx` over a w x h surface. */
+  _paint(ctx, w, h) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    if (this.image) this._drawImage(this.image);
+    ctx.clearRect(0, 0, w, h);
+    if (this.image) this._drawImage(ctx, this.image, w, h);
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.strokeStyle = INK;
     ctx.fillStyle = INK;
-    ctx.lineWidth = this._brush();
-    for (const stroke of this.strokes) this._drawStroke(stroke);
-    if (this.current) this._drawStroke(this.current);
+    ctx.lineWidth = Math.min(w, h) * BRUSH_FRACTION;
+    for (const stroke of this.strokes) this._drawStroke(ctx, stroke, w, h);
+    if (this.current) this._drawStroke(ctx, this.current, w, h);
   }
 
-  _brush() {
-    return Math.min(this.canvas.width, this.canvas.height) * BRUSH_FRACTION;
-  }
-
-  _drawStroke(points) {
-    const { ctx } = this;
-    const w = this.canvas.width;
-    const h = this.canvas.height;
+  _drawStroke(ctx, points, w, h) {
     if (points.length === 0) return;
     if (points.length === 1) {
       ctx.beginPath();
@@ -166,18 +200,23 @@ export class Pad extends EventTarget {
     ctx.stroke();
   }
 
-  _drawImage(image) {
-    const { ctx, canvas } = this;
+  _imageRect(image, w, h) {
     const iw = image.width || image.naturalWidth;
     const ih = image.height || image.naturalHeight;
-    if (!iw || !ih) return;
-    const margin = Math.round(Math.min(canvas.width, canvas.height) * 0.04);
-    const scale = Math.min((canvas.width - 2 * margin) / iw, (canvas.height - 2 * margin) / ih);
+    if (!iw || !ih) return null;
+    const margin = Math.round(Math.min(w, h) * 0.04);
+    const scale = Math.min((w - 2 * margin) / iw, (h - 2 * margin) / ih);
     const dw = iw * scale;
     const dh = ih * scale;
+    return { x: (w - dw) / 2, y: (h - dh) / 2, w: dw, h: dh };
+  }
+
+  _drawImage(ctx, image, w, h) {
+    const r = this._imageRect(image, w, h);
+    if (!r) return;
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(image, (canvas.width - dw) / 2, (canvas.height - dh) / 2, dw, dh);
+    ctx.drawImage(image, r.x, r.y, r.w, r.h);
   }
 
   _scheduleRedraw() {
@@ -225,6 +264,7 @@ export class Pad extends EventTarget {
     const replacedImage = this.image !== null;
     if (replacedImage) this.image = null;      // drawing starts afresh over an upload
     this.current = [this._point(e)];
+    this.lastPoint = this.current[0];
     this.redraw();
     this._emit('strokestart', { replacedImage });
   }
@@ -239,6 +279,7 @@ export class Pad extends EventTarget {
       const last = this.current[this.current.length - 1];
       if (Math.hypot(p.x - last.x, p.y - last.y) < MIN_STEP) continue;
       this.current.push(p);
+      this.lastPoint = p;
       added = true;
     }
     if (added) {

@@ -1,26 +1,70 @@
-// The answer: the big digit, the ten confidence bars and "what the network sees".
+// The answer: the big digit (or number), the ten confidence bars and "what the network sees".
 //
 // Test hooks kept up to date here:
-//   #prediction[data-digit]       the digit shown ("" when none)
-//   #prediction[data-state]       empty | pending | confident | uncertain | error
+//   #prediction[data-digit]       the whole drawing read as one digit ("" when none, or when
+//                                 that single digit is rejected as "not a digit")
+//   #prediction[data-state]       empty | pending | confident | uncertain | rejected | error;
+//                                 for a number: the state of the selected digit
+//   #prediction[data-mode]        digit | number (several digits found)
+//   #number[data-number]          what the page reads: "7", "2026", "20?6", "?"; "" when nothing
+//   #number[data-selected]        the index (in the answer's `digits`) whose bars are shown
 //   [data-bar="D"][data-probability]  the probability of digit D, e.g. "0.9731"
 
 export const UNCERTAIN_BELOW = 0.6;
 export const EMPTY_HINT = 'Draw a digit, 0–9';
+export const REJECTED_TEXT = 'That doesn’t look like a digit';
+
+/** One reading from the API (the top level, or an entry of `digits`), normalised. */
+export function readingOf(r) {
+  const probabilities = Array.isArray(r.probabilities) ? r.probabilities.map(Number) : [];
+  const digit = Number.isInteger(r.digit) ? r.digit
+    : probabilities.reduce((best, p, d) => (p > probabilities[best] ? d : best), 0);
+  const confidence = Number.isFinite(r.confidence) ? r.confidence : (probabilities[digit] || 0);
+  let runnerUp = Number.isInteger(r.runner_up) ? r.runner_up : -1;
+  if (runnerUp < 0 || runnerUp === digit) {
+    runnerUp = probabilities
+      .map((p, d) => [p, d])
+      .filter(([, d]) => d !== digit)
+      .sort((a, b) => b[0] - a[0])[0]?.[1] ?? -1;
+  }
+  const isDigit = r.is_digit !== false;            // absent (older servers): a digit
+  const uncertain = Boolean(r.uncertain) || confidence < UNCERTAIN_BELOW;
+  return {
+    digit, confidence, probabilities, runnerUp, isDigit, uncertain,
+    kind: !isDigit ? 'rejected' : uncertain ? 'uncertain' : 'confident',
+    text: isDigit ? String(digit) : '?',
+    input: typeof r.input === 'string' ? r.input : null,
+  };
+}
 
 export class Results {
   constructor(doc = document) {
+    this.doc = doc;
     this.panel = doc.querySelector('.result-panel');
     this.prediction = doc.getElementById('prediction');
     this.digitText = doc.getElementById('digit-text');
+    this.number = doc.getElementById('number');
     this.verdict = doc.getElementById('verdict');
     this.seen = doc.getElementById('seen');
     this.note = doc.getElementById('note');
     this.summary = doc.getElementById('summary');
     this.bars = Array.from({ length: 10 }, (_, d) => doc.querySelector(`[data-bar="${d}"]`));
     this.lastAnnounced = '';
+    this.readings = [];       // what is shown: one reading, or one per digit of a number
+    this.selected = -1;
+    this.shown = false;       // an answer is on screen
+    this.onselect = null;     // called with the index when a digit of the number is chosen
     this.seen.addEventListener('error', () => { this.seen.hidden = true; });
+    this.number.addEventListener('click', (e) => {
+      const button = e.target instanceof Element && e.target.closest('button[data-index]');
+      if (!button) return;
+      const index = Number(button.dataset.index);
+      this.select(index, { announce: true });
+      if (this.onselect) this.onselect(index);
+    });
   }
+
+  get isNumber() { return this.readings.length > 1; }
 
   _state(state) {
     this.prediction.dataset.state = state;
@@ -30,6 +74,38 @@ export class Results {
   _digit(text) {
     this.prediction.dataset.digit = text;
     this.digitText.textContent = text;
+  }
+
+  _mode(mode) {
+    this.prediction.dataset.mode = mode;
+    this.panel.dataset.mode = mode;          // layout: a number takes more room
+  }
+
+  _setNumber(text, readings = []) {
+    this.number.dataset.number = text;
+    this.number.style.setProperty('--n', String(Math.max(1, readings.length)));
+    if (readings.length < 2) {
+      this.number.replaceChildren();
+      this.number.removeAttribute('aria-label');
+      return;
+    }
+    this.number.setAttribute('aria-label', `The number ${text}. Choose a digit to see how sure the network is.`);
+    const active = this.doc.activeElement;
+    const focused = active && this.number.contains(active) ? active.dataset.index : null;
+    this.number.replaceChildren(...readings.map((r, i) => {
+      const button = this.doc.createElement('button');
+      button.type = 'button';
+      button.className = `num-digit ${r.kind}`;
+      button.dataset.index = String(i);
+      button.textContent = r.text;
+      button.setAttribute('aria-label', `Digit ${i + 1}: ${r.isDigit ? r.digit : 'not recognised'}`);
+      button.setAttribute('aria-pressed', 'false');
+      return button;
+    }));
+    if (focused !== null) {             // a keyboard user keeps their place in the new answer
+      const again = this.number.querySelector(`button[data-index="${focused}"]`);
+      if (again) again.focus({ preventScroll: true });
+    }
   }
 
   _setBars(probabilities, winner = -1, runnerUp = -1) {
@@ -65,8 +141,18 @@ export class Results {
 
   setNote(text) { this.note.textContent = text || ''; }
 
+  _forget() {
+    this.readings = [];
+    this.selected = -1;
+    this.shown = false;
+    this._mode('digit');
+    this._setNumber('');
+    this.number.dataset.selected = '';
+  }
+
   /** The empty pad: no guess, a hint, bars at zero. */
   empty(hint = EMPTY_HINT) {
+    this._forget();
     this._state('empty');
     this._digit('');
     this.verdict.textContent = hint;
@@ -79,48 +165,93 @@ export class Results {
   /** A request is under way: keep what is shown, dimmed. */
   pending() {
     this._state('pending');
-    if (!this.prediction.dataset.digit) this.verdict.textContent = 'Reading…';
+    if (!this.shown) this.verdict.textContent = 'Reading…';
   }
 
-  /** An answer from the server. `announce`: also tell screen readers (not mid-stroke). */
-  answer(data, { announce = true } = {}) {
-    const probabilities = Array.isArray(data.probabilities) ? data.probabilities.map(Number) : [];
-    const digit = data.digit;
-    const confidence = Number.isFinite(data.confidence) ? data.confidence : (probabilities[digit] || 0);
-    let runnerUp = Number.isInteger(data.runner_up) ? data.runner_up : -1;
-    if (runnerUp < 0 || runnerUp === digit) {
-      runnerUp = probabilities
-        .map((p, d) => [p, d])
-        .filter(([, d]) => d !== digit)
-        .sort((a, b) => b[0] - a[0])[0]?.[1] ?? -1;
-    }
-    const uncertain = Boolean(data.uncertain) || confidence < UNCERTAIN_BELOW;
-    const percent = Math.round(confidence * 100);
+  /**
+   * An answer from the server. `announce`: also tell screen readers (not mid-stroke).
+   * `selected`: for a number, the index of the digit whose bars to show (default: the last).
+   */
+  answer(data, { announce = true, selected = -1 } = {}) {
+    const whole = readingOf(data);
+    const several = Array.isArray(data.digits) && data.digits.length > 1;
+    this.readings = several ? data.digits.map(readingOf) : [whole];
+    this.shown = true;
+    const text = this.readings.map((r) => r.text).join('');
 
-    this._state(uncertain ? 'uncertain' : 'confident');
-    this._digit(String(digit));
+    this._mode(several ? 'number' : 'digit');
+    // The whole drawing as one digit: for a number too (tests of single digits rely on it).
+    this._digit(several || whole.isDigit ? String(whole.digit) : '');
+    this._setNumber(text, this.readings);
+    this.setNote('');
+    const index = Number.isInteger(selected) && selected >= 0 && selected < this.readings.length
+      ? selected : this.readings.length - 1;
+    this.select(index, { announce: false });
+    if (announce) {
+      if (several) {
+        const spoken = text.includes('?')
+          ? text.split('').map((c) => (c === '?' ? 'unrecognised' : c)).join(' ')
+          : text;
+        this._announce(`It reads ${spoken}.`);
+      } else {
+        this._announce(this._spoken(whole));
+      }
+    }
+  }
+
+  _spoken(r) {
+    const percent = Math.round(r.confidence * 100);
+    if (r.kind === 'rejected') return `${REJECTED_TEXT}.`;
+    if (r.kind === 'uncertain') return `Maybe ${r.digit}, or ${r.runnerUp}. Not sure.`;
+    return `It's a ${r.digit}. ${percent} percent sure.`;
+  }
+
+  /** Show the bars, verdict and network input of reading `index` (a digit of the number). */
+  select(index, { announce = false } = {}) {
+    const r = this.readings[index];
+    if (!r) return;
+    this.selected = index;
+    this.number.dataset.selected = String(index);
+    for (const button of this.number.children) {
+      const on = button.dataset.index === String(index);
+      button.classList.toggle('selected', on);
+      button.setAttribute('aria-pressed', String(on));
+    }
+    this._state(r.kind);
+
     this.verdict.replaceChildren();
-    if (uncertain) {
-      const strong = document.createElement('strong');
-      strong.textContent = runnerUp >= 0 ? `or ${runnerUp}?` : 'Not sure';
-      this.verdict.append(strong, runnerUp >= 0 ? ' Not sure.' : '');
+    if (this.isNumber) {
+      const which = this.doc.createElement('span');
+      which.className = 'verdict-which';
+      which.textContent = `Digit ${index + 1} of ${this.readings.length}: `;
+      this.verdict.append(which);
+    }
+    const strong = this.doc.createElement('strong');
+    const percent = Math.round(r.confidence * 100);
+    if (r.kind === 'rejected') {
+      this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : REJECTED_TEXT);
+    } else if (r.kind === 'uncertain') {
+      if (this.isNumber) {
+        strong.textContent = r.runnerUp >= 0 ? `${r.digit} or ${r.runnerUp}?` : `${r.digit}?`;
+        this.verdict.append(strong, ' Not sure.');
+      } else {
+        strong.textContent = r.runnerUp >= 0 ? `or ${r.runnerUp}?` : 'Not sure';
+        this.verdict.append(strong, r.runnerUp >= 0 ? ' Not sure.' : '');
+      }
     } else {
-      const strong = document.createElement('strong');
       strong.textContent = `${percent}%`;
       this.verdict.append(strong, ' sure');
     }
-    this._setBars(probabilities, digit, uncertain ? runnerUp : -1);
-    this._seen(typeof data.input === 'string' ? data.input : null);
-    this.setNote('');
+    this._setBars(r.probabilities, r.digit, r.kind === 'uncertain' ? r.runnerUp : -1);
+    this._seen(r.input);
     if (announce) {
-      this._announce(uncertain
-        ? `Maybe ${digit}, or ${runnerUp}. Not sure.`
-        : `It's a ${digit}. ${percent} percent sure.`);
+      this._announce(this.isNumber ? `Digit ${index + 1}: ${this._spoken(r)}` : this._spoken(r));
     }
   }
 
   /** Something went wrong: say so gently; the drawing itself is untouched. */
   error(message, { note = '' } = {}) {
+    this._forget();
     this._state('error');
     this._digit('');
     this.verdict.textContent = message;
