@@ -40,6 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, default=None,
                    help="train on this many samples (and test on at most this many): a smoke run")
+    p.add_argument("--drawings", type=int, default=None,
+                   help="re-drawn digits per drawn-digit measurement (default 1000, 50 with --limit)")
     p.add_argument("--report-only", action="store_true",
                    help="do not train: measure the model already in --out and rewrite its report")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
@@ -388,7 +390,7 @@ def report(model, training, val_data, test_data, args):
     x_test, y_test = test_data
     probabilities = predict(x_test)
     temperature = training["temperature"]
-    drawings = 1000 if args.limit is None else 50   # re-drawn digits per measurement
+    drawings = args.drawings or (1000 if args.limit is None else 50)   # re-drawn digits per measurement
     # validation digits as MNIST has them, and re-drawn as people draw them on the canvas
     val_p, val_y = predict(val_data[0]), val_data[1]
     drawn_inputs, chosen = evaluation.randomly_drawn(val_data[0], np.random.default_rng(args.seed), drawings)

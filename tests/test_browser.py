@@ -4,7 +4,7 @@ Fixtures from conftest.py: live_server (base URL of gunicorn on the shipped mode
 browser (session Chromium) and page (1280x800 desktop page).
 
 Hooks the page keeps for these tests:
-  #prediction[data-digit]   the whole drawing read as one digit, "" when none (or rejected)
+  #prediction[data-digit]   the whole drawing read as one digit (the API's digit), "" when none
   #prediction[data-state]   empty | pending | confident | uncertain | rejected | error
                             (for a number: the state of the selected digit)
   #prediction[data-mode]    digit | number
@@ -588,9 +588,10 @@ def test_a_scribble_is_not_read_as_a_sure_digit(page, live_server):
         if reading["is_digit"]:
             assert state["state"] == ("uncertain" if reading["uncertain"] else "confident"), seen
         expect(page.locator("#number")).to_have_attribute("data-number", response["number"])
+        assert state["digit"] == str(response["digit"])   # shown (as a best guess if rejected)
         if state["state"] == "rejected" and len(response["digits"]) == 1:
-            assert state["digit"] == ""
-            expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+            expect(page.locator("#verdict")).to_have_text(
+                f"That doesn’t look like a digit (best guess {response['digit']})")
         if state["state"] in ("rejected", "uncertain"):
             break
     assert seen[-1][0] in ("rejected", "uncertain"), seen
@@ -617,11 +618,12 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     answer.update({**alone, "number": "?", "digits": [alone]})
     draw(page, ONE)
     state = settle(page)
-    assert state["state"] == "rejected" and state["digit"] == ""
-    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+    assert state["state"] == "rejected" and state["digit"] == "8"   # the API's digit, shown as a guess
+    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit (best guess 8)")
     expect(page.locator("#number")).to_have_attribute("data-number", "?")
     expect(page.locator("#boxes")).to_have_attribute("data-boxes", "0")
-    expect(page.locator(".digit-q")).to_be_visible()                # a big, quiet "?"
+    expect(page.locator(".digit-q")).to_be_visible()                # a quiet "8?"
+    expect(page.locator("#digit-text")).to_have_text("8")
 
     # a number whose middle piece is not a digit: "7?1" (boxes in the 560 px export's pixels)
     digits = [reading(7, 0.99, True, [40, 150, 100, 250]), reading(8, 0.3, False, [220, 150, 120, 250]),

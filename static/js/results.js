@@ -1,8 +1,9 @@
 // The answer: the big digit (or number), the ten confidence bars and "what the network sees".
 //
 // Test hooks kept up to date here:
-//   #prediction[data-digit]       the whole drawing read as one digit ("" when none, or when
-//                                 that single digit is rejected as "not a digit")
+//   #prediction[data-digit]       the whole drawing read as one digit, always the API's `digit`
+//                                 ("" when none); when it is "not a digit" the page shows it
+//                                 faintly, with a "?", as a best guess
 //   #prediction[data-state]       empty | pending | confident | uncertain | rejected | error;
 //                                 for a number: the state of the selected digit
 //   #prediction[data-mode]        digit | number (several digits found)
@@ -181,7 +182,7 @@ export class Results {
 
     this._mode(several ? 'number' : 'digit');
     // The whole drawing as one digit: for a number too (tests of single digits rely on it).
-    this._digit(several || whole.isDigit ? String(whole.digit) : '');
+    this._digit(String(whole.digit));
     this._setNumber(text, this.readings);
     this.setNote('');
     const index = Number.isInteger(selected) && selected >= 0 && selected < this.readings.length
@@ -229,7 +230,7 @@ export class Results {
     const strong = this.doc.createElement('strong');
     const percent = Math.round(r.confidence * 100);
     if (r.kind === 'rejected') {
-      this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : REJECTED_TEXT);
+      this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : `${REJECTED_TEXT} (best guess ${r.digit})`);
     } else if (r.kind === 'uncertain') {
       if (this.isNumber) {
         strong.textContent = r.runnerUp >= 0 ? `${r.digit} or ${r.runnerUp}?` : `${r.digit}?`;
