@@ -145,14 +145,17 @@ def main(argv=None):
     models = model_files(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     bodies = payloads.canvas_bodies(PAYLOAD_COUNT)
+    started = serve.cpu_snapshot()
     # First: it is quick, and it fails at once if the app's request path has changed shape.
     print("in-process stage timing ...", flush=True)
     stage_ms = stages.time_stages(bodies, args.model, args.stage_requests)
     project, project_other, baseline = measure_all(args, models, bodies)
+    foreign = serve.foreign_cpu_seconds(started, serve.cpu_snapshot())
 
     results = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "load_generator": "wrk -t1 (C), same machine"},
+        "machine": {"cpus": os.cpu_count(), "load_generator": "wrk -t1 (C), same machine",
+                    "other_programs_cpu_s": foreign},
         "settings": {"duration_s": args.duration, "levels": args.levels, "sequential_requests": args.sequential,
                      "stage_requests": args.stage_requests, "payloads": PAYLOAD_COUNT,
                      "payload": "560x560 RGBA PNG canvas export of an MNIST test digit (webapp/synth.py)"},

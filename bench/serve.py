@@ -149,3 +149,20 @@ def _cpu_seconds(pid):
             continue
         total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
     return total / CLOCK_TICK
+
+
+def cpu_snapshot():
+    """(CPU seconds the whole machine has been busy, CPU seconds of this process and of its
+    reaped descendants). Between two snapshots, the first minus the second is what other
+    programs used: on a shared machine, the sign that a run was disturbed."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    times = os.times()
+    return ((user + nice + system + irq + softirq + steal) / CLOCK_TICK,
+            times.user + times.system + times.children_user + times.children_system)
+
+
+def foreign_cpu_seconds(before, after):
+    """CPU seconds used by programs other than the benchmark between two cpu_snapshot()s.
+    Only exact once every server has been stopped (a child's time is counted when reaped)."""
+    return round((after[0] - before[0]) - (after[1] - before[1]), 1)

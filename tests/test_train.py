@@ -23,13 +23,16 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     assert "== summary ==" in result.stdout and "test accuracy" in result.stdout
 
     for name in ("digits.keras", "digits.tflite", "metrics.json", "training_curves.png",
-                 "confusion_matrix.png", "misclassified.png", "sample_predictions.png"):
+                 "confusion_matrix.png", "misclassified.png", "sample_predictions.png",
+                 "calibration.png", "rejection.png"):
         assert (out / name).stat().st_size > 0, name
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["epochs_run"] == 2
+    assert metrics["training"]["epochs_run"] == 2
+    assert metrics["training"]["command"].startswith("python train.py --data mini.npz")
     assert metrics["data"]["test"] == 200 and metrics["data"]["train"] == 300
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["calibration"]["temperature"] > 0
+    assert 0.0 <= metrics["rejection"]["threshold"] <= 1.0
 
     import keras
     model = keras.models.load_model(out / "digits.keras")
