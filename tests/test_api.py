@@ -101,6 +101,7 @@ def png_of(array):
     ({"data": {"file": (io.BytesIO(b"x"), "x.png")}, "content_type": "multipart/form-data"}, 400),
     ({"data": {}, "content_type": "multipart/form-data"}, 400),
     ({"data": b"hello", "content_type": "text/plain"}, 400),
+    ({"data": b"[" * 100000 + b"]" * 100000, "content_type": "application/json"}, 400),   # nesting bomb
     ({"json": {"image": data_url(png_of(BLANK))}}, 422),
     ({"json": {"image": data_url(png_of(np.full((50, 50, 3), 255, np.uint8)))}}, 422),
     ({"json": {"image": data_url(bomb_png(30000))}}, 413),

@@ -84,7 +84,10 @@ def _image_bytes():
                          + (f"; got {', '.join(repr(f) for f in fields)}" if fields else ""))
     if request.mimetype.startswith("image/"):
         return request.get_data()
-    payload = request.get_json(force=True, silent=True)
+    try:
+        payload = request.get_json(force=True, silent=True)
+    except RecursionError:   # JSON nested deeper than Python's parser goes
+        payload = None
     if payload is None:
         raise BadRequest('the body must be JSON like {"image": "data:image/png;base64,..."} '
                          "or multipart form data with a file field 'image'")
