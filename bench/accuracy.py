@@ -151,6 +151,8 @@ def browser_digits(driver, x, y, count, rng):
         driver.draw(synth.strokes(x[i], height, centre))
         if not driver.settle():
             timeouts += 1
+            print("no answer shown:", driver.page.evaluate(
+                "() => ({...document.querySelector('#prediction').dataset})"), len(driver.answers), flush=True)
             continue
         shown = driver.shown()["digit"]
         last = next((a for a in reversed(driver.answers) if a), None)
