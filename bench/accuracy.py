@@ -143,12 +143,23 @@ class PageDriver:
             " return {digit: p.dataset.digit, number: n ? (n.dataset.number || '') : ''}; }")
 
 
+def inside_pad(strokes, margin=12):
+    """Move (and if need be shrink) strokes so every point lies on the pad: a person cannot
+    draw off the pad, but a re-drawn MNIST digit placed near an edge can reach past it."""
+    points = np.array([p for stroke in strokes for p in stroke])
+    low, high = points.min(axis=0), points.max(axis=0)
+    room = synth.CANVAS - 2 * margin
+    scale = min(1.0, room / max(high - low))
+    shift = np.clip(low * scale, margin, margin + room - (high - low) * scale) - low * scale
+    return [[tuple(np.asarray(p) * scale + shift) for p in stroke] for stroke in strokes]
+
+
 def browser_digits(driver, x, y, count, rng):
     hits = agree = timeouts = 0
     for i in rng.choice(len(x), size=min(count, len(x)), replace=False):
         height, _, centre = random_drawing(rng)
         driver.clear()
-        driver.draw(synth.strokes(x[i], height, centre))
+        driver.draw(inside_pad(synth.strokes(x[i], height, centre)))
         if not driver.settle():
             timeouts += 1
             print("no answer shown:", driver.page.evaluate(
