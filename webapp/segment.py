@@ -54,15 +54,13 @@ def split_digits(ink):
         masks = [mask]
     else:
         masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
-    height = max(bounding_box(m)[2] - bounding_box(m)[0] for m in masks)  # the digits' height
-    width = None
+    boxes = [bounding_box(m) for m in masks]
+    height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
+    wide = [b[3] - b[1] > WIDE * height for b in boxes]
+    width = stroke_width(mask) if any(wide) else None   # needed only to cut touching digits
     pieces = []
-    for piece_mask in masks:
-        b = bounding_box(piece_mask)
-        if b[3] - b[1] > WIDE * height and width is None:
-            width = stroke_width(mask)
-        parts = _cut_touching(piece_mask, width, height) if width else [piece_mask]
-        for part in parts:
+    for piece_mask, is_wide in zip(masks, wide):
+        for part in _cut_touching(piece_mask, width, height) if is_wide else [piece_mask]:
             t, l, btm, r = bounding_box(part)
             pieces.append(Piece((top + t, left + l, top + btm, left + r), part[t:btm, l:r]))
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
