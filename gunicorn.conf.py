@@ -30,3 +30,19 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 errorlog = "-"
 loglevel = "info"
+
+# glibc hands the large buffers of each request (the decoded PNG, the ink map) back to the
+# kernel when they are freed and faults them in again on the next request: ~900 page
+# faults and ~1.5 ms of kernel time per request, measured. Raising the trim and mmap
+# thresholds keeps that memory in the worker for reuse.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def post_fork(server, worker):
+    import ctypes
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:   # not glibc: nothing to tune
+        return
+    libc.mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024)
+    libc.mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024)
