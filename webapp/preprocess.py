@@ -192,13 +192,18 @@ def normalise_strokes(image):
     return image.crop(box) if box else image
 
 
-def to_mnist(ink):
-    """An ink map of one digit -> float32 (28, 28) in [0, 1], white on black, MNIST-style."""
+def crop_to_ink(ink):
+    """The ink map cut to its ink's bounding box, and where that box starts (top, left)."""
     box = bounding_box(ink_mask(ink))
     if box is None:
         raise EmptyDrawing("the drawing is empty: draw a digit first")
     top, left, bottom, right = box
-    crop = _to_image(ink[top:bottom, left:right])
+    return ink[top:bottom, left:right], (top, left)
+
+
+def to_mnist(ink):
+    """An ink map of one digit -> float32 (28, 28) in [0, 1], white on black, MNIST-style."""
+    crop = _to_image(crop_to_ink(ink)[0])
     if max(crop.size) > SPECK_SIDE:  # find stray dots on a smaller copy: same answer, less work
         crop = _fit(crop, SPECK_SIDE)
     crop = drop_specks(np.asarray(crop, dtype=np.float32) / 255.0)

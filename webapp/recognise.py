@@ -73,26 +73,22 @@ class Result:
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read."""
     ink = preprocess.ink_map(preprocess.decode_image(data, max_pixels))
-    whole = preprocess.to_mnist(ink)
+    size = (ink.shape[1], ink.shape[0])
+    ink, (top, left) = preprocess.crop_to_ink(ink)   # found once; all below works in the box
     pieces = segment.split_digits(ink)
-    inputs = [whole]
+    inputs = [preprocess.to_mnist(ink)]
     if len(pieces) > 1:
         for piece in pieces:
-            top, left, bottom, right = piece.box
-            crop = np.where(piece.mask, ink[top:bottom, left:right], 0.0)
-            inputs.append(preprocess.to_mnist(crop))
-    batch = np.stack(inputs)[..., None]
-    probabilities = classifier.predict(batch)   # the whole drawing and every digit in one call
+            t, l, b, r = piece.box
+            inputs.append(preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0)))
+    probabilities = classifier.predict(np.stack(inputs)[..., None])   # whole drawing and digits at once
     readings = [Reading(p, x, reject_below=reject_below) for p, x in zip(probabilities, inputs)]
+    whole = readings[0]
     if len(pieces) > 1:
         for reading, piece in zip(readings[1:], pieces):
-            reading.box = piece.xywh
-        return Result(readings[0], readings[1:], (ink.shape[1], ink.shape[0]))
-    whole_reading = readings[0]
-    if pieces:
-        box = pieces[0].xywh
-    else:  # all of the ink is specks: the whole drawing's box
-        top, left, bottom, right = preprocess.bounding_box(preprocess.ink_mask(ink))
-        box = [left, top, right - left, bottom - top]
-    return Result(whole_reading, [Reading(whole_reading.probabilities, whole_reading.pixels, box, reject_below)],
-                  (ink.shape[1], ink.shape[0]))
+            x, y, w, h = piece.xywh
+            reading.box = [x + left, y + top, w, h]
+        return Result(whole, readings[1:], size)
+    # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
+    x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
+    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], reject_below)], size)

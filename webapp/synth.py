@@ -44,7 +44,7 @@ def render(digit, height, brush, centre=None, canvas=CANVAS):
 
 def random_centre(rng, height, canvas=CANVAS):
     """A place on the canvas where a digit `height` pixels tall fits whole."""
-    half = MNIST_SIZE * height / DIGIT_BOX / 2 - (MNIST_SIZE - DIGIT_BOX) * height / DIGIT_BOX / 2 + 2
+    half = height / 2 + 2   # the digit's box is at most `height` square
     low, high = half, canvas - half
     return tuple(rng.uniform(low, high, size=2)) if high > low else (canvas / 2, canvas / 2)
 
