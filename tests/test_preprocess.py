@@ -2,6 +2,7 @@
 same 28x28 image, and that image looks like MNIST's own."""
 
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -170,3 +171,43 @@ def test_encode_png_round_trip(seven):
     back = np.asarray(Image.open(io.BytesIO(preprocess.encode_png(out))))
     assert back.shape == (MNIST_SIZE, MNIST_SIZE)
     assert np.abs(back / 255.0 - out).max() <= 1 / 255 + 1e-6
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "RGB", "L", "LA", "P", "1", "I;16"])
+def test_png_inflated_ahead_decodes_to_the_same_pixels(seven, mode):
+    image = Image.fromarray(synth.render(seven, 300, 24)).convert(mode)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    stored = preprocess.stored_png(buffer.getvalue())
+    assert stored is not None and len(stored) > len(buffer.getvalue())   # the pixels are stored, not deflated
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(stored))), np.asarray(image))
+
+
+def test_png_inflated_ahead_only_where_it_is_safe(seven):
+    data = drawn(seven)
+    ihdr = data[12:28] + b"\x01"   # the same header saying "interlaced" (Pillow cannot write one)
+    interlaced = data[:12] + ihdr + zlib.crc32(ihdr).to_bytes(4, "big") + data[33:]
+    huge = png(np.zeros((3000, 3000), np.uint8))
+    jpeg = io.BytesIO()
+    Image.fromarray((seven * 255).astype(np.uint8)).save(jpeg, "JPEG")
+    for other in (data[: len(data) // 2], interlaced, jpeg.getvalue(), b"hello"):
+        assert preprocess.stored_png(other) is None
+    assert preprocess.stored_png(huge, max_pixels=4_000_000) is None   # never inflated past the limit
+    assert preprocess.stored_png(huge) is not None
+
+
+@pytest.mark.parametrize("kind", ["canvas", "opaque", "palette", "faint-edged"])
+def test_ink_in_box_is_crop_to_ink_of_ink_map(seven, kind):
+    rgba = synth.render(seven, 260, 20, centre=(200, 330))
+    image = {"canvas": lambda: Image.fromarray(rgba),
+             "opaque": lambda: Image.fromarray(255 - rgba[..., 3]),
+             "palette": lambda: Image.fromarray(rgba).convert("P"),
+             "faint-edged": lambda: Image.fromarray(np.dstack([rgba[..., :3], rgba[..., 3] // 3]))}[kind]()
+    ink, offset = preprocess.ink_in_box(image)
+    expected, expected_offset = preprocess.crop_to_ink(preprocess.ink_map(image))
+    assert offset == expected_offset and ink.dtype == expected.dtype and np.array_equal(ink, expected)
+
+
+def test_ink_in_box_of_an_empty_canvas():
+    with pytest.raises(preprocess.EmptyDrawing):
+        preprocess.ink_in_box(Image.fromarray(np.zeros((50, 50, 4), np.uint8)))

@@ -54,7 +54,9 @@ def predict():
     body = result.whole.as_json()
     body["input"] = _png_data_url(result.whole)
     body["number"] = result.number
-    body["digits"] = [{**d.as_json(), "input": _png_data_url(d)} for d in result.digits]
+    # a digit drawn alone is the whole drawing: its input is already encoded
+    body["digits"] = [{**d.as_json(), "input": body["input"] if d.pixels is result.whole.pixels else _png_data_url(d)}
+                      for d in result.digits]
     body["image_size"] = list(result.size)
     body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return jsonify(body)

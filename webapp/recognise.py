@@ -72,9 +72,8 @@ class Result:
 
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read."""
-    ink = preprocess.ink_map(preprocess.decode_image(data, max_pixels))
-    size = (ink.shape[1], ink.shape[0])
-    ink, (top, left) = preprocess.crop_to_ink(ink)   # found once; all below works in the box
+    image = preprocess.decode_image(data, max_pixels)
+    ink, (top, left) = preprocess.ink_in_box(image)   # found once; all below works in the box
     pieces = segment.split_digits(ink)
     inputs = [preprocess.to_mnist(ink)]
     if len(pieces) > 1:
@@ -88,7 +87,8 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         for reading, piece in zip(readings[1:], pieces):
             x, y, w, h = piece.xywh
             reading.box = [x + left, y + top, w, h]
-        return Result(whole, readings[1:], size)
+        return Result(whole, readings[1:], image.size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
-    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], reject_below)], size)
+    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], reject_below)],
+                  image.size)
