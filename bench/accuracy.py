@@ -8,16 +8,19 @@
 2. Browser: the same kind of digits replayed stroke by stroke into the page in Chromium,
    with the mouse and with touch; the digit the page shows is compared with the label and
    with the API's last answer.
-3. Numbers: 2 to 6 digits written side by side, replayed in the browser; the number shown
-   must match exactly.
+3. Numbers: 2 to 6 digits written side by side as a person writes a number (write_number),
+   posted to the API as canvas exports and replayed in the browser; the number read must
+   match exactly. --brushes compares brush widths on the API.
 Prints the figures and writes bench/results/accuracy.json.
 """
 
 import argparse
 import base64
 import json
+import re
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,14 @@ from webapp import synth  # noqa: E402
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
 BRUSH = (0.06, 0.2)          # brush width as a share of the digit height
+NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
+
+
+def pad_brush():
+    """The page's brush width on its 560 px export, read from static/js/pad.js."""
+    source = (ROOT / "static" / "js" / "pad.js").read_text()
+    numerator, denominator = re.search(r"BRUSH_FRACTION = (\d+) / (\d+)", source).groups()
+    return synth.CANVAS * int(numerator) / int(denominator)
 
 
 def parse_args(argv=None):
@@ -40,12 +51,15 @@ def parse_args(argv=None):
     p.add_argument("--mouse", type=int, default=300, help="digits drawn with the mouse")
     p.add_argument("--touch", type=int, default=150, help="digits drawn with touch")
     p.add_argument("--numbers", type=int, default=100, help="numbers of 2-6 digits drawn with the mouse")
+    p.add_argument("--api-numbers", type=int, default=400, help="numbers of 2-6 digits posted to the API")
+    p.add_argument("--brushes", type=str, default=None, metavar="1/19,1/30",
+                   help="also post the API numbers with these brush widths (fractions of the pad's side)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="a few of each: a smoke run")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = p.parse_args(argv)
     if args.quick:
-        args.api, args.mouse, args.touch, args.numbers = 40, 6, 4, 3
+        args.api, args.mouse, args.touch, args.numbers, args.api_numbers = 40, 6, 4, 3, 10
     return args
 
 
@@ -74,6 +88,41 @@ def api_accuracy(port, x, y, count, rng):
         hits += json.loads(answer)["digit"] == y[i]
     total = min(count, len(x))
     return {"count": total, "accuracy": round(float(hits) / total, 4), "errors": errors}
+
+
+def stroke_png(strokes, brush, side=synth.CANVAS):
+    """Strokes drawn as the pad draws them (black, round caps and joins) on a transparent
+    canvas: a canvas export, for posting without a browser."""
+    from PIL import Image, ImageDraw
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    r = brush / 2
+    for stroke in strokes:
+        draw.line(stroke, fill=(0, 0, 0, 255), width=int(round(brush)), joint="curve")
+        for x, y in stroke:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=(0, 0, 0, 255))
+    return synth.png_bytes(np.asarray(image))
+
+
+def api_numbers(port, x, y, count, rng, brush):
+    """Numbers written as write_number writes them, drawn with `brush`, posted to the API."""
+    hits, totals, errors = {True: 0, False: 0}, {True: 0, False: 0}, 0
+    for _ in range(count):
+        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
+        body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(stroke_png(strokes, brush)).decode()})
+        status, answer = serve.request(port, "POST", "/api/predict", body.encode())
+        errors += status != 200
+        totals[touching] += 1
+        hits[touching] += status == 200 and json.loads(answer)["number"] == truth
+    return numbers_summary(hits, totals) | {"brush_px": round(brush, 1), "errors": errors}
+
+
+def numbers_summary(hits, totals):
+    def share(k):
+        return {"count": totals[k], "accuracy": round(hits[k] / max(totals[k], 1), 4)}
+    count = sum(totals.values())
+    return {"count": count, "accuracy": round(sum(hits.values()) / max(count, 1), 4),
+            "without_touching_digits": share(False), "with_touching_digits": share(True)}
 
 
 class PageDriver:
@@ -174,30 +223,43 @@ def browser_digits(driver, x, y, count, rng):
             "agrees_with_last_api_answer": round(agree / (total - timeouts), 4), "timeouts": timeouts}
 
 
-def number_strokes(x, y, rng, length):
-    """Strokes of `length` MNIST digits written side by side across the canvas."""
-    labels = rng.choice(len(x), size=length)
-    slot = (synth.CANVAS - 40) / length
-    height = min(0.9 * slot / 0.75, 260)
-    strokes = []
-    for k, i in enumerate(labels):
-        centre = (synth.CANVAS / 2 + rng.uniform(-10, 10), 20 + slot * (k + 0.5))
-        strokes += synth.strokes(x[i], height, centre)
-    return strokes, "".join(str(y[i]) for i in labels)
+def write_number(x, y, rng, length, brush):
+    """Strokes of `length` MNIST digits written side by side as a person writes a number:
+    one size for the whole number (each digit within 10 % of it, on a wavering baseline),
+    the pen moved on by each digit's own width plus a gap, and about one pair in ten
+    touching slightly. The number is shrunk, if need be, to fit across the pad.
+    Returns the strokes, the number's digits, and whether any two of them touch."""
+    picks = rng.choice(len(x), size=length)
+    height = rng.uniform(*NUMBER_HEIGHTS)
+    drawn = [synth.strokes(x[i], height * rng.uniform(0.9, 1.1), (0.0, 0.0)) for i in picks]
+    spans = [(min(px for s in d for px, _ in s), max(px for s in d for px, _ in s)) for d in drawn]
+    gaps = [rng.uniform(-0.06, 0.0) if rng.random() < 0.1 else rng.uniform(0.08, 0.4) for _ in picks[1:]]
+    # ink edge to edge: the skeletons and gaps scale with the writing, the brush does not
+    linear = sum(hi - lo for lo, hi in spans) + height * sum(gaps)
+    scale = min(1.0, (synth.CANVAS - 2 * 12 - length * brush) / linear)
+    strokes, left = [], 12 + max(0.0, (synth.CANVAS - 24 - scale * linear - length * brush) / 2)
+    for k, (d, (lo, hi)) in enumerate(zip(drawn, spans)):
+        dx = left + brush / 2 - lo * scale
+        dy = synth.CANVAS / 2 + rng.uniform(-0.05, 0.05) * height * scale
+        strokes += [[(dx + px * scale, dy + py * scale) for px, py in s] for s in d]
+        left += (hi - lo) * scale + brush + (gaps[k] * height * scale if k < len(gaps) else 0)
+    return inside_pad(strokes), "".join(str(y[i]) for i in picks), min(gaps) < 0
 
 
 def browser_numbers(driver, x, y, count, rng):
-    hits = 0
+    hits = {True: 0, False: 0}
+    totals = {True: 0, False: 0}
     misses = []
     for _ in range(count):
-        strokes, truth = number_strokes(x, y, rng, int(rng.integers(2, 7)))
+        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), pad_brush())
         driver.clear()
         driver.draw(strokes)
         shown = driver.shown()["number"] if driver.settle() else "(no answer)"
-        hits += shown == truth
-        if shown != truth and len(misses) < 10:
-            misses.append({"truth": truth, "shown": shown})
-    return {"count": count, "accuracy": round(hits / max(count, 1), 4), "misses": misses}
+        totals[touching] += 1
+        hits[touching] += shown == truth
+        if shown != truth and len(misses) < 20:
+            misses.append({"truth": truth, "shown": shown, "touching": touching})
+    return numbers_summary(hits, totals) | {"misses": misses}
 
 
 def main(argv=None):
@@ -215,6 +277,12 @@ def main(argv=None):
         if args.api:
             results["api_canvas_exports"] = api_accuracy(port, x, y, args.api, rng)
             print("API, canvas exports:", results["api_canvas_exports"], flush=True)
+        if args.api_numbers:
+            for fraction in (args.brushes.split(",") if args.brushes else ["pad"]):
+                brush = pad_brush() if fraction == "pad" else synth.CANVAS * float(Fraction(fraction))
+                key = "api_numbers" + ("" if fraction == "pad" else f" brush {fraction}")
+                results[key] = api_numbers(port, x, y, args.api_numbers, np.random.default_rng(args.seed + 1), brush)
+                print(f"{key}:", results[key], flush=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),

@@ -1,10 +1,12 @@
 """Splitting a drawn number into its digits."""
 
+import random
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from webapp import preprocess, synth
+from webapp import preprocess, recognise, segment, synth
 from webapp.segment import split_digits
 
 
@@ -48,6 +50,20 @@ def test_detached_bars_stay_with_their_digit():
     assert len(pieces) == 3
     five = pieces[0]
     assert five.xywh[3] > 190   # the bar and the body together: the full height
+
+
+def test_a_short_light_fragment_joins_its_neighbour():
+    # the bar of a 5 drawn off to the side: it overlaps the body in x too little to be
+    # grouped with it, but it is far shorter and lighter than any digit beside it
+    five_bar_aside = [[(80, 0), (200, 0)], FIVE_DETACHED_BAR[1]]
+    pieces = split_digits(canvas(place(five_bar_aside, 100) + place(ONE, 500)))
+    assert len(pieces) == 2
+    assert pieces[0].xywh[2] > 190 and pieces[0].xywh[3] > 190   # the bar and the body, as one
+
+
+def test_a_short_digit_with_ink_of_its_own_is_not_a_fragment():
+    flat_two = [[(0, 30), (50, 0), (100, 30), (0, 90), (110, 90)]]
+    assert len(split_digits(canvas(place(SEVEN, 100) + place(flat_two, 300, 150)))) == 2
 
 
 def test_single_digit_is_one_piece():
@@ -100,3 +116,60 @@ def test_mnist_digits_written_as_a_number(mnist_sample, labels):
         top, left, bottom, right = piece.box
         out = preprocess.to_mnist(np.where(piece.mask, ink[top:bottom, left:right], 0))
         assert out.shape == (28, 28)
+
+
+def touching_pair(x, first, second, overlap, height=160, brush=14):
+    """Two MNIST digits side by side, the second's ink starting `overlap` px inside the first's."""
+    ink = np.zeros((300, 700), np.float32)
+    a = synth.render(x[first] / 255.0, height, brush, canvas=300)[..., 3] / 255.0
+    b = synth.render(x[second] / 255.0, height, brush, canvas=300)[..., 3] / 255.0
+    a_cols, b_cols = np.flatnonzero(a.max(0) > 0.25), np.flatnonzero(b.max(0) > 0.25)
+    ink[:, 50:350] = a
+    start = 50 + a_cols[-1] + 1 - overlap - b_cols[0]
+    ink[:, start:start + 300] = np.maximum(ink[:, start:start + 300], b)
+    return ink
+
+
+def and_a_one(ink, x, y, height=160, brush=14):
+    """The drawing with an MNIST 1 written 40 px to the right of it."""
+    wider = np.zeros((ink.shape[0], ink.shape[1] + 200), np.float32)
+    wider[:, :ink.shape[1]] = ink
+    one = synth.render(x[np.flatnonzero(y == 1)[0]] / 255.0, height, brush, canvas=300)[..., 3] / 255.0
+    start = np.flatnonzero(ink.max(0) > 0.25)[-1] + 40 - 100
+    wider[:, start:start + 300] = np.maximum(wider[:, start:start + 300], one)
+    return wider
+
+
+def png(ink):
+    rgba = np.zeros(ink.shape + (4,), np.uint8)
+    rgba[..., 3] = np.round(ink * 255).astype(np.uint8)
+    return synth.png_bytes(rgba)
+
+
+@pytest.mark.parametrize("first, second, overlap, number", [(16, 3, 10, "071"), (40, 20, 10, "301"),
+                                                            (0, 58, 4, "641"), (24, 33, 10, "251")])
+def test_touching_digits_without_a_clear_column_are_cut_where_the_model_reads_both(
+        app, mnist_sample, first, second, overlap, number):
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    ink = and_a_one(touching_pair(x, first, second, overlap), x, y)
+    assert len(split_digits(ink)) == 2   # geometry alone finds no clear column in the pair
+    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    assert result.number == number
+    (x0, _, w0, _), (x1, _, _, _) = (d.box for d in result.digits[:2])
+    assert x0 < x1 <= x0 + w0 + 1   # side by side, cut at one column
+
+
+def test_a_wide_digit_alone_that_reads_well_is_not_cut(app):
+    wide_zero = [[(120, 0), (240, 50), (240, 150), (120, 200), (0, 150), (0, 50), (120, 0)]]
+    result = recognise.read_image(png(canvas(place(wide_zero, 300))), app.extensions["classifier"])
+    assert result.number == "0" and result.whole.confidence > 0.9
+
+
+def test_a_scribble_alone_is_not_cut_into_digits(app):
+    """A tangle about as wide as it is tall that the model is unsure of stays one piece,
+    to be shown as "not a digit", rather than cut into pieces that each look like one."""
+    rng = random.Random(2)
+    tangle = [[(rng.uniform(300, 620), rng.uniform(60, 340)) for _ in range(14)]]
+    result = recognise.read_image(png(canvas(tangle, width=12)), app.extensions["classifier"])
+    assert result.whole.confidence < segment.UNSURE   # the rule under test applies
+    assert len(result.digits) == 1

@@ -74,12 +74,18 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read."""
     image = preprocess.decode_image(data, max_pixels)
     ink, (top, left) = preprocess.ink_in_box(image)   # found once; all below works in the box
-    pieces = segment.split_digits(ink)
+
+    def model_input(piece):
+        t, l, b, r = piece.box
+        return preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
+
+    def judge(pieces):   # how surely each candidate reads as a digit: where to cut touching digits
+        return classifier.predict(np.stack([model_input(p) for p in pieces])[..., None]).max(axis=1)
+
+    pieces = segment.split_digits(ink, judge)
     inputs = [preprocess.to_mnist(ink)]
     if len(pieces) > 1:
-        for piece in pieces:
-            t, l, b, r = piece.box
-            inputs.append(preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0)))
+        inputs += [model_input(piece) for piece in pieces]
     probabilities = classifier.predict(np.stack(inputs)[..., None])   # whole drawing and digits at once
     readings = [Reading(p, x, reject_below=reject_below) for p, x in zip(probabilities, inputs)]
     whole = readings[0]

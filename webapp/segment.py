@@ -2,9 +2,11 @@
 
 Ink components (connected strokes) are grouped into digit candidates: a component that
 lies mostly above or below another one, such as the detached bar of a 4, 5 or 7, joins
-it; components side by side stay apart. A candidate far wider than a digit, where two
-digits touch, is cut at its thinnest column when that column is clearly thin.
-Pure numpy/SciPy, like preprocess.
+it; components side by side stay apart, and a fragment far shorter and lighter than the
+digits around it (a bar drawn off to the side) joins its nearest neighbour. A candidate
+wider than a digit, where digits touch, may be cut: geometry proposes the columns and,
+when a `judge` is given, the model chooses among them (see _cut_touching).
+Pure numpy/SciPy, like preprocess; the judge is passed in, so no model lives here.
 """
 
 from dataclasses import dataclass
@@ -17,10 +19,16 @@ from webapp.preprocess import bounding_box, ink_mask, stroke_width
 OVERLAP_TO_JOIN = 0.5    # share of the narrower one's width two components must overlap in x
 NOISE_AREA = 0.03        # components with less of the ink than this ...
 NOISE_HEIGHT = 0.2       # ... and lower than this share of the tallest one are specks
+FRAGMENT_HEIGHT = 0.6    # a candidate less tall than this share of the digits' height ...
+FRAGMENT_INK = 0.4       # ... with less ink than this share of the inkiest one's is part of a digit
 WIDE = 1.0               # a candidate wider than this x the digits' height may hold two digits
-CUT_WIDTHS = 3.0         # a cut column may hold at most this many stroke widths of ink
+CUT_WIDTHS = 3.0         # without a judge, a cut column may hold at most this many stroke widths of ink
 MIN_PART = 0.3           # each side of a cut must be at least this share of the height wide ...
 MIN_HEIGHT = 0.5         # ... and this share of it tall
+CUT_CANDIDATES = 8       # columns the judge is asked about per cut
+VERY_WIDE = 1.3          # a candidate this much wider than high, or one the model is unsure of, ...
+UNSURE = 0.9             # ... is cut where no clear column is, unless the model reads it better whole,
+WHOLE_PENALTY = 0.5      # ... counting its reading whole this much against it
 
 
 @dataclass
@@ -35,8 +43,12 @@ class Piece:
         return [left, top, right - left, bottom - top]
 
 
-def split_digits(ink):
-    """Digit candidates in an ink map, ordered left to right. Empty list for no ink."""
+def split_digits(ink, judge=None):
+    """Digit candidates in an ink map, ordered left to right. Empty list for no ink.
+
+    `judge`, if given, takes a list of Pieces and returns how confidently each reads as
+    a digit (an array of numbers in [0, 1]); it decides where touching digits are cut.
+    """
     mask = ink_mask(ink)
     box = bounding_box(mask)
     if box is None:
@@ -49,7 +61,7 @@ def split_digits(ink):
     tallest = max(s[0].stop - s[0].start for s in slices)
     components = [i for i, s in enumerate(slices)
                   if not (areas[i] < NOISE_AREA * areas.sum() and s[0].stop - s[0].start < NOISE_HEIGHT * tallest)]
-    groups = _group_by_columns(components, slices)
+    groups = _join_fragments(_group_by_columns(components, slices), slices, areas)
     if len(groups) == 1 and len(components) == count:
         masks = [mask]
     else:
@@ -58,11 +70,19 @@ def split_digits(ink):
     height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
     wide = [b[3] - b[1] > WIDE * height for b in boxes]
     width = stroke_width(mask) if any(wide) else None   # needed only to cut touching digits
+
+    def piece(part):
+        t, l, btm, r = bounding_box(part)
+        return Piece((top + t, left + l, top + btm, left + r), part[t:btm, l:r])
+
+    def confidence(parts):
+        return np.asarray(judge([piece(p) for p in parts]), dtype=float)
+
     pieces = []
     for piece_mask, is_wide in zip(masks, wide):
-        for part in _cut_touching(piece_mask, width, height) if is_wide else [piece_mask]:
-            t, l, btm, r = bounding_box(part)
-            pieces.append(Piece((top + t, left + l, top + btm, left + r), part[t:btm, l:r]))
+        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1)
+                 if is_wide else [piece_mask])
+        pieces += [piece(part) for part in parts]
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
 
 
@@ -91,26 +111,97 @@ def _group_by_columns(components, slices):
     return list(groups.values())
 
 
-def _cut_touching(mask, width, height):
-    """Cut a candidate wide enough to hold two digits at its thinnest column, recursively,
-    where that is clear: the column holds little ink and both sides are digit-sized."""
+def _join_fragments(groups, slices, areas):
+    """Join each candidate far shorter and lighter than the digits beside it to its
+    nearest neighbour in x: no digit is that small beside its fellows, but a stroke of
+    one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
+    def extent(group):
+        return (min(slices[i][0].start for i in group), max(slices[i][0].stop for i in group),
+                min(slices[i][1].start for i in group), max(slices[i][1].stop for i in group))
+
+    groups = [list(g) for g in groups]
+    while len(groups) > 1:
+        extents = [extent(g) for g in groups]
+        ink = [sum(areas[i] for i in g) for g in groups]
+        height, typical = max(e[1] - e[0] for e in extents), max(ink)
+        small = [k for k, e in enumerate(extents)
+                 if e[1] - e[0] < FRAGMENT_HEIGHT * height and ink[k] < FRAGMENT_INK * typical]
+        if not small:
+            break
+        k = min(small, key=lambda k: ink[k])
+        _, _, x0, x1 = extents[k]
+
+        def distance(j):   # the gap between the two in x (0 if they overlap), then the centres'
+            _, _, u0, u1 = extents[j]
+            return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
+
+        nearest = min((j for j in range(len(groups)) if j != k), key=distance)
+        groups[nearest] += groups[k]
+        del groups[k]
+    return groups
+
+
+def _cut_touching(mask, width, height, confidence=None, alone=False):
+    """Cut a candidate wide enough to hold two digits, recursively.
+
+    Geometry proposes the columns: least ink, weighted by how many strokes a column
+    crosses (inside a 0 or an 8 it crosses two). Beside other digits, a column that
+    crosses one thin stroke is a clear cut; the model picks among such columns the one
+    whose two sides it reads most surely. Where no cut is clear the candidate is cut
+    only if it is far too wide for one digit or the model is unsure of it whole (for a
+    drawing `alone`, which may be one wide digit or a scribble: both), and only if the
+    best cut's two sides read better than the whole counted at WHOLE_PENALTY. Without a
+    `confidence` function only clear cuts are made."""
     top, left, bottom, right = bounding_box(mask)
     span = right - left
     margin = int(MIN_PART * height)
     if span <= WIDE * height or span - 2 * margin < 1:
         return [mask]
     region = mask[top:bottom, left:right]
-    ink = region.sum(axis=0)
-    runs = np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0]
-    # a cut crosses one stroke only (inside a 0 or an 8 a column crosses two) and a thin one
-    cost = np.where((runs <= 1) & (ink <= CUT_WIDTHS * width), ink, np.inf)[margin:span - margin]
-    if not np.isfinite(cost).any():
+    ink = region.sum(axis=0)[margin:span - margin]
+    runs = (np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0])[margin:span - margin]
+    clear = (runs <= 1) & (ink <= CUT_WIDTHS * width)
+
+    def splits(cost):   # the cheapest columns, as (left, right) masks with both sides digit-tall
+        found = []
+        for column in _cheapest_columns(cost, max(int(width), 1)):
+            cut = left + margin + column
+            left_mask, right_mask = mask.copy(), mask.copy()
+            left_mask[:, cut:] = False
+            right_mask[:, :cut] = False
+            parts = [bounding_box(left_mask), bounding_box(right_mask)]
+            if all(b is not None and b[2] - b[0] >= MIN_HEIGHT * height for b in parts):
+                found.append((left_mask, right_mask))
+        return found
+
+    if confidence is None:   # geometry alone: cut only where it is clear
+        candidates = splits(np.where(clear, ink, np.inf))
+        return [p for side in candidates[0] for p in _cut_touching(side, width, height)] if candidates else [mask]
+    # between other digits a clear column is cut; a drawing alone may be one wide digit
+    candidates = [] if alone else splits(np.where(clear, ink, np.inf))
+    sure = bool(candidates)
+    if not sure:
+        whole = confidence([mask])[0]
+        too_wide, unsure = span > VERY_WIDE * height, whole < UNSURE
+        if not (too_wide and unsure if alone else too_wide or unsure):
+            return [mask]   # it reads well enough as one digit, for how wide it is
+        candidates = splits(ink * np.maximum(runs, 1).astype(float))
+        if not candidates:
+            return [mask]
+    scores = confidence([part for pair in candidates for part in pair])
+    pairs = scores[0::2] * scores[1::2]
+    if not sure and pairs.max() <= WHOLE_PENALTY * whole:
         return [mask]
-    cut = margin + int(np.argmin(cost))
-    left_mask, right_mask = mask.copy(), mask.copy()
-    left_mask[:, left + cut:] = False
-    right_mask[:, :left + cut] = False
-    parts = [bounding_box(left_mask), bounding_box(right_mask)]
-    if any(b is None or b[2] - b[0] < MIN_HEIGHT * height for b in parts):
-        return [mask]
-    return _cut_touching(left_mask, width, height) + _cut_touching(right_mask, width, height)
+    best = candidates[int(np.argmax(pairs))]
+    return [part for side in best for part in _cut_touching(side, width, height, confidence, alone)]
+
+
+def _cheapest_columns(cost, spacing):
+    """Up to CUT_CANDIDATES columns of least finite cost, at least `spacing` apart."""
+    chosen = []
+    for column in np.argsort(cost, kind="stable"):
+        if not np.isfinite(cost[column]) or len(chosen) == CUT_CANDIDATES:
+            break
+        if all(abs(int(column) - c) >= spacing for c in chosen):
+            chosen.append(int(column))
+    return chosen

@@ -12,7 +12,8 @@
 // the server to decode) but export(): the same strokes re-rendered as vectors at the
 // pad's CSS size, capped at EXPORT_MAX_SIDE.
 
-const BRUSH_FRACTION = 1 / 19;   // brush width as a fraction of the pad's side
+const BRUSH_FRACTION = 1 / 30;   // brush width as a fraction of the pad's side: thin enough to write a
+                                 // six-digit number legibly (bench/accuracy.py measured 1/19 to 1/40)
 const MIN_STEP = 0.0025;          // ignore moves shorter than this (pad units)
 const INK = '#000000';
 export const EXPORT_MAX_SIDE = 560;
