@@ -271,7 +271,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     process = serve.launch([sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
                            ROOT, None, args.out / "accuracy-server.log")
-    results = {"data": str(args.data)}
+    results = {"data": args.data.name}   # the file, not where it sits on this machine
     try:
         serve.cold_start(process, port, canvas_export_body(x[0], 300, 24, None))
         if args.api:
