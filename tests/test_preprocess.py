@@ -2,6 +2,7 @@
 same 28x28 image, and that image looks like MNIST's own."""
 
 import io
+import struct
 import zlib
 
 import numpy as np
@@ -187,25 +188,58 @@ def test_png_inflated_ahead_only_where_it_is_safe(seven):
     data = drawn(seven)
     ihdr = data[12:28] + b"\x01"   # the same header saying "interlaced" (Pillow cannot write one)
     interlaced = data[:12] + ihdr + zlib.crc32(ihdr).to_bytes(4, "big") + data[33:]
-    huge = png(np.zeros((3000, 3000), np.uint8))
+    large = png(np.zeros((2000, 2000), np.uint8))
     jpeg = io.BytesIO()
     Image.fromarray((seven * 255).astype(np.uint8)).save(jpeg, "JPEG")
-    for other in (data[: len(data) // 2], interlaced, jpeg.getvalue(), b"hello"):
+    for other in (data[: len(data) // 2], interlaced, jpeg.getvalue(), b"hello",
+                  png(np.zeros((3000, 3000), np.uint8))):   # larger than a canvas: Pillow's to read
         assert preprocess.stored_png(other) is None
-    assert preprocess.stored_png(huge, max_pixels=4_000_000) is None   # never inflated past the limit
-    assert preprocess.stored_png(huge) is not None
+    assert preprocess.stored_png(large, max_pixels=3_000_000) is None   # never inflated past the limit
+    assert preprocess.stored_png(large) is not None
 
 
-@pytest.mark.parametrize("kind", ["canvas", "opaque", "palette", "faint-edged"])
+def chunk(kind, payload):
+    return len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
+
+
+def crafted_png(width, height, depth=8, colour=6, idat=b"", between=b""):
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
+    return preprocess.PNG_SIGNATURE + header + idat + between + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("no pixels, no data", crafted_png(1, 0)),
+    ("no width, a stream of zeros", crafted_png(0, 300_000_000, idat=chunk(b"IDAT", zlib.compress(bytes(10**6))))),
+    ("no height, a stream of zeros", crafted_png(100, 0, idat=chunk(b"IDAT", zlib.compress(bytes(10**6))))),
+    ("a bit depth no PNG has", crafted_png(1500, 1500, depth=255, idat=chunk(b"IDAT", zlib.compress(bytes(10**6))))),
+    ("no image data", crafted_png(10, 10)),
+    ("image data split by another chunk", crafted_png(
+        4, 4, idat=chunk(b"IDAT", zlib.compress(bytes(68))[:10]),
+        between=chunk(b"tEXt", b"a\x00b") + chunk(b"IDAT", zlib.compress(bytes(68))[10:]))),
+])
+def test_hostile_png_headers_are_refused_cheaply_and_cleanly(name, data):
+    assert preprocess.stored_png(data) is None, name   # nothing inflated ahead on such a header
+    with pytest.raises(preprocess.PreprocessError):
+        preprocess.prepare(data)
+
+
+@pytest.mark.parametrize("kind", ["canvas", "palette", "faint-edged", "grey and alpha"])
 def test_ink_in_box_is_crop_to_ink_of_ink_map(seven, kind):
     rgba = synth.render(seven, 260, 20, centre=(200, 330))
     image = {"canvas": lambda: Image.fromarray(rgba),
-             "opaque": lambda: Image.fromarray(255 - rgba[..., 3]),
+             "grey and alpha": lambda: Image.fromarray(rgba).convert("LA"),
              "palette": lambda: Image.fromarray(rgba).convert("P"),
              "faint-edged": lambda: Image.fromarray(np.dstack([rgba[..., :3], rgba[..., 3] // 3]))}[kind]()
     ink, offset = preprocess.ink_in_box(image)
     expected, expected_offset = preprocess.crop_to_ink(preprocess.ink_map(image))
     assert offset == expected_offset and ink.dtype == expected.dtype and np.array_equal(ink, expected)
+
+
+def test_a_hairline_that_fades_when_shrunk_is_an_empty_drawing():
+    image = np.zeros((1000, 1000), np.uint8)
+    np.fill_diagonal(image, 255)
+    with pytest.raises(preprocess.EmptyDrawing):
+        preprocess.prepare(png(image))
 
 
 def test_ink_in_box_of_an_empty_canvas():

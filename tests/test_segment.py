@@ -160,9 +160,45 @@ def test_touching_digits_without_a_clear_column_are_cut_where_the_model_reads_bo
 
 
 def test_a_wide_digit_alone_that_reads_well_is_not_cut(app):
-    wide_zero = [[(120, 0), (240, 50), (240, 150), (120, 200), (0, 150), (0, 50), (120, 0)]]
-    result = recognise.read_image(png(canvas(place(wide_zero, 300))), app.extensions["classifier"])
-    assert result.number == "0" and result.whole.confidence > 0.9
+    # 1.6 times as wide as high: far too wide for a digit beside others, not for one alone
+    wide_zero = [[(160, 0), (320, 50), (320, 150), (160, 200), (0, 150), (0, 50), (160, 0)]]
+    ink = canvas(place(wide_zero, 200))
+    (top, left, bottom, right), = [p.box for p in split_digits(ink)]
+    assert right - left > segment.VERY_WIDE * (bottom - top)
+    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    assert result.number == "0" and result.whole.confidence > segment.UNSURE
+
+
+def test_touching_digits_drawn_alone_are_cut_where_it_is_clear(app):
+    wide_zero = [[(x * 1.3, y) for x, y in line] for line in ROUND_ZERO]   # 130 x 200, like MNIST's
+    zeros = canvas(place(wide_zero, 100) + place(wide_zero, 244) + place(wide_zero, 388))
+    result = recognise.read_image(png(zeros), app.extensions["classifier"])
+    assert result.number == "000"
+
+
+def test_a_short_one_at_a_distance_is_a_digit_not_a_fragment():
+    short_one = [[(0, 0), (0, 110)]]
+    pieces = split_digits(canvas(place(SEVEN, 100) + place(short_one, 420, 190)))
+    assert len(pieces) == 2
+
+
+@pytest.mark.parametrize("size, width", [((400, 1000), 1), ((400, 1000), 5), ((400, 600), 19)])
+def test_a_line_is_not_cut_into_slivers(app, size, width):
+    """A dash is as tall as its stroke: there is nothing digit-tall to cut it into."""
+    ink = canvas([[(50, 200), (size[1] - 50, 200)]], size=(size[1], size[0]), width=width)
+    assert len(split_digits(ink)) == 1
+    try:
+        result = recognise.read_image(png(ink), app.extensions["classifier"])
+    except preprocess.EmptyDrawing:   # a hairline may fade away entirely
+        return
+    assert len(result.digits) == 1
+
+
+def test_no_drawing_is_cut_into_more_than_max_digits(app):
+    ones = [line for k in range(20) for line in place(ONE, 40 + 40 * k)]   # twenty 1s, touching at a base
+    ink = canvas(ones + [[(40, 300), (800, 300)]], size=(900, 400), width=8)
+    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    assert len(result.digits) <= segment.MAX_DIGITS
 
 
 def test_a_scribble_alone_is_not_cut_into_digits(app):

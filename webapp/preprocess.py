@@ -90,6 +90,8 @@ def decode_image(data, max_pixels=DEFAULT_MAX_PIXELS):
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}   # by colour type: grey, RGB, palette, grey+alpha, RGBA
+PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+STORED_MAX_BYTES = 8 * 1024 * 1024   # inflate ahead only canvas-sized images (560x560 RGBA: 1.25 MB)
 
 
 def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
@@ -100,7 +102,8 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
     Why: a canvas export is 1.25 MB of mostly transparent pixels squeezed into a few KB.
     Pillow inflates it with zlib a row at a time, 2.5 ms, most of a request; zlib-ng
     inflates it in one call in 0.1 ms, and Pillow is left only to copy stored blocks and
-    undo the row filters, in C.
+    undo the row filters, in C. Only a valid header of a canvas-sized image is trusted to
+    say how much to inflate; everything else is Pillow's to read (or refuse), as before.
     """
     if not data.startswith(PNG_SIGNATURE):
         return None
@@ -117,9 +120,13 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
     if not chunks or chunks[0][0] != b"IHDR" or chunks[0][2] - chunks[0][1] != 25:
         return None
     width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
-    if interlace or colour not in PNG_CHANNELS or width * height > max_pixels:
+    if (interlace or colour not in PNG_CHANNELS or depth not in PNG_DEPTHS[colour]
+            or width < 1 or height < 1 or width * height > max_pixels):
         return None
     expected = height * (1 + (width * PNG_CHANNELS[colour] * depth + 7) // 8)
+    idats = [k for k, (kind, _, _) in enumerate(chunks) if kind == b"IDAT"]
+    if expected > STORED_MAX_BYTES or not idats or idats != list(range(idats[0], idats[-1] + 1)):
+        return None   # too big to be worth it, or no image data, or data split up (Pillow refuses that)
     compressed = b"".join(data[start + 8:end - 4] for kind, start, end in chunks if kind == b"IDAT")
     try:
         raw = zlib_ng.decompressobj().decompress(compressed, expected)
@@ -287,7 +294,10 @@ def to_mnist(ink):
     if max(crop.size) > SPECK_SIDE:  # find stray dots on a smaller copy: same answer, less work
         crop = _fit(crop, SPECK_SIDE)
     crop = drop_specks(np.asarray(crop, dtype=np.float32) / 255.0)
-    top, left, bottom, right = bounding_box(ink_mask(crop))
+    box = bounding_box(ink_mask(crop))
+    if box is None:   # hairlines that fade away when shrunk for the speck search
+        raise EmptyDrawing("the drawing is too faint or too thin to read")
+    top, left, bottom, right = box
     work = _fit(_to_image(crop[top:bottom, left:right]), OVERSAMPLE * DIGIT_BOX)
     work = normalise_strokes(work)
     digit = np.asarray(_fit(work, DIGIT_BOX), dtype=np.float32)

@@ -19,16 +19,21 @@ from webapp.preprocess import bounding_box, ink_mask, stroke_width
 OVERLAP_TO_JOIN = 0.5    # share of the narrower one's width two components must overlap in x
 NOISE_AREA = 0.03        # components with less of the ink than this ...
 NOISE_HEIGHT = 0.2       # ... and lower than this share of the tallest one are specks
-FRAGMENT_HEIGHT = 0.6    # a candidate less tall than this share of the digits' height ...
-FRAGMENT_INK = 0.4       # ... with less ink than this share of the inkiest one's is part of a digit
+FRAGMENT_HEIGHT = 0.6    # a candidate less tall than this share of the digits' height, ...
+FRAGMENT_INK = 0.4       # ... with less ink than this share of the inkiest one's ...
+FRAGMENT_GAP = 0.3       # ... and nearer than this share of the height to another is part of a digit
 WIDE = 1.0               # a candidate wider than this x the digits' height may hold two digits
-CUT_WIDTHS = 3.0         # without a judge, a cut column may hold at most this many stroke widths of ink
+CUT_WIDTHS = 3.0         # a clear cut column holds at most this many stroke widths of ink
+MIN_STROKES_HIGH = 2.5   # digits are at least this many stroke widths tall: a dash is never cut
+MAX_DIGITS = 12          # the most pieces one drawing is cut into
 MIN_PART = 0.3           # each side of a cut must be at least this share of the height wide ...
 MIN_HEIGHT = 0.5         # ... and this share of it tall
 CUT_CANDIDATES = 8       # columns the judge is asked about per cut
 VERY_WIDE = 1.3          # a candidate this much wider than high, or one the model is unsure of, ...
 UNSURE = 0.9             # ... is cut where no clear column is, unless the model reads it better whole,
 WHOLE_PENALTY = 0.5      # ... counting its reading whole this much against it
+CHAIN = 2.0              # a drawing alone this much wider than high is several digits, however it reads
+ALONE_PART = 0.6         # a drawing alone is cut at a clear column only with both sides this share of the height wide
 
 
 @dataclass
@@ -70,6 +75,8 @@ def split_digits(ink, judge=None):
     height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
     wide = [b[3] - b[1] > WIDE * height for b in boxes]
     width = stroke_width(mask) if any(wide) else None   # needed only to cut touching digits
+    if width is not None and height < MIN_STROKES_HIGH * width:
+        wide = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
 
     def piece(part):
         t, l, btm, r = bounding_box(part)
@@ -79,8 +86,9 @@ def split_digits(ink, judge=None):
         return np.asarray(judge([piece(p) for p in parts]), dtype=float)
 
     pieces = []
+    room = [MAX_DIGITS - len(masks)]   # cuts left: each adds one piece
     for piece_mask, is_wide in zip(masks, wide):
-        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1)
+        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1, room)
                  if is_wide else [piece_mask])
         pieces += [piece(part) for part in parts]
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
@@ -112,9 +120,9 @@ def _group_by_columns(components, slices):
 
 
 def _join_fragments(groups, slices, areas):
-    """Join each candidate far shorter and lighter than the digits beside it to its
-    nearest neighbour in x: no digit is that small beside its fellows, but a stroke of
-    one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
+    """Join each candidate far shorter and lighter than the digits, and close beside one,
+    to its nearest neighbour in x: no digit is that small beside its fellows, but a stroke
+    of one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
     def extent(group):
         return (min(slices[i][0].start for i in group), max(slices[i][0].stop for i in group),
                 min(slices[i][1].start for i in group), max(slices[i][1].stop for i in group))
@@ -124,46 +132,54 @@ def _join_fragments(groups, slices, areas):
         extents = [extent(g) for g in groups]
         ink = [sum(areas[i] for i in g) for g in groups]
         height, typical = max(e[1] - e[0] for e in extents), max(ink)
+        def distance(k, j):   # the gap between the two in x (0 if they overlap), then the centres'
+            (_, _, x0, x1), (_, _, u0, u1) = extents[k], extents[j]
+            return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
+
+        def nearest(k):
+            return min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
+
         small = [k for k, e in enumerate(extents)
-                 if e[1] - e[0] < FRAGMENT_HEIGHT * height and ink[k] < FRAGMENT_INK * typical]
+                 if e[1] - e[0] < FRAGMENT_HEIGHT * height and ink[k] < FRAGMENT_INK * typical
+                 and distance(k, nearest(k))[0] <= FRAGMENT_GAP * height]
         if not small:
             break
         k = min(small, key=lambda k: ink[k])
-        _, _, x0, x1 = extents[k]
-
-        def distance(j):   # the gap between the two in x (0 if they overlap), then the centres'
-            _, _, u0, u1 = extents[j]
-            return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
-
-        nearest = min((j for j in range(len(groups)) if j != k), key=distance)
-        groups[nearest] += groups[k]
+        groups[nearest(k)] += groups[k]
         del groups[k]
     return groups
 
 
-def _cut_touching(mask, width, height, confidence=None, alone=False):
-    """Cut a candidate wide enough to hold two digits, recursively.
+def _cut_touching(mask, width, height, confidence=None, alone=False, room=None):
+    """Cut a candidate wide enough to hold two digits, recursively, into at most
+    room[0] more pieces.
 
     Geometry proposes the columns: least ink, weighted by how many strokes a column
-    crosses (inside a 0 or an 8 it crosses two). Beside other digits, a column that
-    crosses one thin stroke is a clear cut; the model picks among such columns the one
-    whose two sides it reads most surely. Where no cut is clear the candidate is cut
-    only if it is far too wide for one digit or the model is unsure of it whole (for a
-    drawing `alone`, which may be one wide digit or a scribble: both), and only if the
-    best cut's two sides read better than the whole counted at WHOLE_PENALTY. Without a
-    `confidence` function only clear cuts are made."""
+    crosses (inside a 0 or an 8 it crosses two). A column that crosses one thin stroke
+    is a clear cut (for a drawing `alone`, which may be one wide digit, only where both
+    sides are ALONE_PART of the height wide: not the bar of a 4 between its parts); the
+    model picks among such columns the one whose two sides it reads most surely. Where
+    no cut is clear the candidate is cut only if it is far too wide for one digit or the
+    model is unsure of it whole (for a drawing alone: both, unless it is as wide as a
+    chain of digits), and only if the best cut's two sides read better than the whole
+    counted at WHOLE_PENALTY. Without a `confidence` function only clear cuts are made.
+    Each cut spends one of room[0]; sides are at least a stroke wide."""
+    room = room if room is not None else [MAX_DIGITS]
     top, left, bottom, right = bounding_box(mask)
     span = right - left
-    margin = int(MIN_PART * height)
-    if span <= WIDE * height or span - 2 * margin < 1:
+    margin = max(int(MIN_PART * height), int(np.ceil(width)))
+    if span <= WIDE * height or span - 2 * margin < 1 or room[0] <= 0:
         return [mask]
     region = mask[top:bottom, left:right]
     ink = region.sum(axis=0)[margin:span - margin]
     runs = (np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0])[margin:span - margin]
     clear = (runs <= 1) & (ink <= CUT_WIDTHS * width)
 
-    def splits(cost):   # the cheapest columns, as (left, right) masks with both sides digit-tall
+    def splits(cost, part=margin):   # the cheapest columns, as (left, right) masks with both sides digit-tall
         found = []
+        cost = cost.copy()
+        cost[:max(part - margin, 0)] = np.inf   # each side at least `part` wide
+        cost[len(cost) - max(part - margin, 0):] = np.inf
         for column in _cheapest_columns(cost, max(int(width), 1)):
             cut = left + margin + column
             left_mask, right_mask = mask.copy(), mask.copy()
@@ -174,16 +190,21 @@ def _cut_touching(mask, width, height, confidence=None, alone=False):
                 found.append((left_mask, right_mask))
         return found
 
+    def cut_into(best):
+        room[0] -= 1
+        return [part for side in best for part in _cut_touching(side, width, height, confidence, False, room)]
+
     if confidence is None:   # geometry alone: cut only where it is clear
         candidates = splits(np.where(clear, ink, np.inf))
-        return [p for side in candidates[0] for p in _cut_touching(side, width, height)] if candidates else [mask]
-    # between other digits a clear column is cut; a drawing alone may be one wide digit
-    candidates = [] if alone else splits(np.where(clear, ink, np.inf))
-    sure = bool(candidates)
-    if not sure:
+        return cut_into(candidates[0]) if candidates else [mask]
+    # between other digits a clear column is cut; a drawing alone may be one wide digit, so
+    # there only where both sides are digit-wide (not the bar of a 4 between its parts)
+    candidates = splits(np.where(clear, ink, np.inf), int(ALONE_PART * height) if alone else margin)
+    sure = bool(candidates) or (alone and span > CHAIN * height)
+    if not candidates:
         whole = confidence([mask])[0]
         too_wide, unsure = span > VERY_WIDE * height, whole < UNSURE
-        if not (too_wide and unsure if alone else too_wide or unsure):
+        if not (sure or (too_wide and unsure if alone else too_wide or unsure)):
             return [mask]   # it reads well enough as one digit, for how wide it is
         candidates = splits(ink * np.maximum(runs, 1).astype(float))
         if not candidates:
@@ -192,8 +213,7 @@ def _cut_touching(mask, width, height, confidence=None, alone=False):
     pairs = scores[0::2] * scores[1::2]
     if not sure and pairs.max() <= WHOLE_PENALTY * whole:
         return [mask]
-    best = candidates[int(np.argmax(pairs))]
-    return [part for side in best for part in _cut_touching(side, width, height, confidence, alone)]
+    return cut_into(candidates[int(np.argmax(pairs))])
 
 
 def _cheapest_columns(cost, spacing):
