@@ -15,7 +15,6 @@ Prints the figures and writes bench/results/accuracy.json.
 """
 
 import argparse
-import base64
 import json
 import re
 import sys
@@ -28,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import serve  # noqa: E402
+from bench import payloads, serve  # noqa: E402
 from webapp import synth  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -74,8 +73,7 @@ def random_drawing(rng):
 
 
 def canvas_export_body(digit, height, brush, centre):
-    png = synth.png_bytes(synth.render(digit, height, brush, centre))
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+    return payloads.json_body(synth.png_bytes(synth.render(digit, height, brush, centre)))
 
 
 def api_accuracy(port, x, y, count, rng):
@@ -90,18 +88,11 @@ def api_accuracy(port, x, y, count, rng):
     return {"count": total, "accuracy": round(float(hits) / total, 4), "errors": errors}
 
 
-def stroke_png(strokes, brush, side=synth.CANVAS):
-    """Strokes drawn as the pad draws them (black, round caps and joins) on a transparent
-    canvas: a canvas export, for posting without a browser."""
-    from PIL import Image, ImageDraw
-    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    r = brush / 2
-    for stroke in strokes:
-        draw.line(stroke, fill=(0, 0, 0, 255), width=int(round(brush)), joint="curve")
-        for x, y in stroke:
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=(0, 0, 0, 255))
-    return synth.png_bytes(np.asarray(image))
+def stroke_png(strokes, brush):
+    """Strokes drawn as the pad draws them, as its export: black ink on transparent pixels."""
+    rgba = np.zeros((synth.CANVAS, synth.CANVAS, 4), np.uint8)
+    rgba[..., 3] = synth.draw_strokes(strokes, brush)
+    return synth.png_bytes(rgba)
 
 
 def api_numbers(port, x, y, count, rng, brush):
@@ -109,8 +100,7 @@ def api_numbers(port, x, y, count, rng, brush):
     hits, totals, errors = {True: 0, False: 0}, {True: 0, False: 0}, 0
     for _ in range(count):
         strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
-        body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(stroke_png(strokes, brush)).decode()})
-        status, answer = serve.request(port, "POST", "/api/predict", body.encode())
+        status, answer = serve.request(port, "POST", "/api/predict", payloads.json_body(stroke_png(strokes, brush)))
         errors += status != 200
         totals[touching] += 1
         hits[touching] += status == 200 and json.loads(answer)["number"] == truth
@@ -250,8 +240,9 @@ def browser_numbers(driver, x, y, count, rng):
     hits = {True: 0, False: 0}
     totals = {True: 0, False: 0}
     misses = []
+    brush = pad_brush()
     for _ in range(count):
-        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), pad_brush())
+        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
         driver.clear()
         driver.draw(strokes)
         shown = driver.shown()["number"] if driver.settle() else "(no answer)"

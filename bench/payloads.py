@@ -27,9 +27,13 @@ def canvas_bodies(count, seed=0):
         height = rng.uniform(*HEIGHTS)
         brush = height * rng.uniform(*BRUSH_FRACTION)
         rgba = synth.render(digits[index] / 255.0, height, brush, synth.random_centre(rng, height))
-        data_url = "data:image/png;base64," + base64.b64encode(synth.png_bytes(rgba)).decode("ascii")
-        bodies.append(json.dumps({"image": data_url}).encode())
+        bodies.append(json_body(synth.png_bytes(rgba)))
     return bodies
+
+
+def json_body(png):
+    """The body the page posts for a PNG: {"image": "<data URL>"}, as bytes."""
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}).encode()
 
 
 def write_jsonl(bodies, path):

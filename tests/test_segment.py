@@ -4,7 +4,6 @@ import random
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from webapp import preprocess, recognise, segment, synth
 from webapp.segment import split_digits
@@ -12,13 +11,7 @@ from webapp.segment import split_digits
 
 def canvas(strokes, size=(900, 400), width=18):
     """Ink map of polylines drawn with a round brush (1 = ink)."""
-    image = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(image)
-    for line in strokes:
-        draw.line(line, fill=255, width=width, joint="curve")
-        for x, y in (line[0], line[-1]):
-            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
-    return np.asarray(image, dtype=np.float32) / 255.0
+    return synth.draw_strokes(strokes, width, size).astype(np.float32) / 255.0
 
 
 ONE = [[(0, 0), (0, 200)]]

@@ -127,7 +127,8 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
     idats = [k for k, (kind, _, _) in enumerate(chunks) if kind == b"IDAT"]
     if expected > STORED_MAX_BYTES or not idats or idats != list(range(idats[0], idats[-1] + 1)):
         return None   # too big to be worth it, or no image data, or data split up (Pillow refuses that)
-    compressed = b"".join(data[start + 8:end - 4] for kind, start, end in chunks if kind == b"IDAT")
+    first, last = chunks[idats[0]], chunks[idats[-1]]
+    compressed = b"".join(data[start + 8:end - 4] for _, start, end in chunks[idats[0]:idats[-1] + 1])
     try:
         raw = zlib_ng.decompressobj().decompress(compressed, expected)
     except zlib_ng.error:
@@ -136,10 +137,7 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
         return None
     stored = zlib_ng.compress(raw, 0)
     idat = struct.pack(">I", len(stored)) + b"IDAT" + stored + struct.pack(">I", zlib_ng.crc32(b"IDAT" + stored))
-    first = next(start for kind, start, _ in chunks if kind == b"IDAT")
-    return b"".join([data[:len(PNG_SIGNATURE)]] +
-                    [idat if start == first else data[start:end] for kind, start, end in chunks
-                     if kind != b"IDAT" or start == first])
+    return data[:first[1]] + idat + data[last[2]:chunks[-1][2]]
 
 
 def ink_map(image):
@@ -149,29 +147,20 @@ def ink_map(image):
     ink from the alpha channel. Opaque images take it from the brightness, the paper being
     whatever the border mostly is, so dark-on-light and light-on-dark both work.
     """
-    if image.mode in ("P", "PA"):
-        image = image.convert("RGBA")
-    alpha = _drawing_alpha(image)
-    if alpha is not None:
-        return _contrast(alpha / np.float32(255.0), alpha.max() / np.float32(255.0))
-    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
-    background = float(np.median(_border(grey)))
-    ink = grey - background if background < 0.5 else background - grey
-    return _contrast(np.clip(ink, 0.0, None), ink.max())
+    image, alpha = _drawing_alpha(image)
+    if alpha is None:
+        return _opaque_ink(image)
+    return _contrast(alpha / np.float32(255.0), alpha.max() / np.float32(255.0))
 
 
 def ink_in_box(image):
     """crop_to_ink(ink_map(image)), the same arrays, with less work for a canvas export:
     its ink is found in the alpha channel as bytes, and only the ink's box is converted,
     not the whole mostly transparent canvas."""
-    if image.mode in ("P", "PA"):
-        image = image.convert("RGBA")
-    alpha = _drawing_alpha(image)
+    image, alpha = _drawing_alpha(image)
     if alpha is None:
-        return crop_to_ink(ink_map(image))
-    strongest = alpha.max() / np.float32(255.0)
-    if strongest < MIN_CONTRAST:
-        _contrast(alpha, strongest)   # raises the same EmptyDrawing as ink_map
+        return crop_to_ink(_opaque_ink(image))
+    strongest = _strong_enough(alpha.max() / np.float32(255.0))
     level = strongest * INK_LEVEL
     # a box a little looser than ink_mask's, from the bytes; the exact one from the floats below
     box = bounding_box(alpha >= int((level + INK_THRESHOLD * (strongest - level)) * 255.0) - 1)
@@ -183,12 +172,22 @@ def ink_in_box(image):
 
 
 def _drawing_alpha(image):
-    """The alpha channel as uint8 if the transparency carries the drawing, else None."""
+    """(image, its alpha channel as uint8) if the transparency carries the drawing, else
+    (image, None); a palette image comes back as RGBA."""
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "La", "RGBa"):
         alpha = np.asarray(image.getchannel("A"))
         if alpha.min() < 250:   # some pixels are see-through: the strokes are the opaque ones
-            return alpha
-    return None
+            return image, alpha
+    return image, None
+
+
+def _opaque_ink(image):
+    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    background = float(np.median(_border(grey)))
+    ink = grey - background if background < 0.5 else background - grey
+    return _contrast(np.clip(ink, 0.0, None), ink.max())
 
 
 def _border(a):
@@ -196,11 +195,15 @@ def _border(a):
     return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[:, :k].ravel(), a[:, -k:].ravel()])
 
 
-def _contrast(ink, strongest):
-    """Stretch the ink to full scale and cut what is too faint to be ink (paper grain, JPEG noise)."""
+def _strong_enough(strongest):
     if strongest < MIN_CONTRAST:
         raise EmptyDrawing("the drawing is empty: nothing stands out from the background")
-    level = strongest * INK_LEVEL
+    return strongest
+
+
+def _contrast(ink, strongest):
+    """Stretch the ink to full scale and cut what is too faint to be ink (paper grain, JPEG noise)."""
+    level = _strong_enough(strongest) * INK_LEVEL
     return np.clip((ink - level) / (strongest - level), 0.0, 1.0).astype(np.float32)
 
 

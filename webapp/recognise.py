@@ -75,18 +75,30 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     image = preprocess.decode_image(data, max_pixels)
     ink, (top, left) = preprocess.ink_in_box(image)   # found once; all below works in the box
 
-    def model_input(piece):
-        t, l, b, r = piece.box
-        return preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
+    read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
+
+    def read_pieces(pieces, *also):
+        """(input, probabilities) of each piece, and the probabilities of the inputs `also`;
+        what was not read before is read in one batch."""
+        new = {}
+        for piece in pieces:
+            key = (piece.box, piece.mask.tobytes())
+            if key not in read and key not in new:
+                t, l, b, r = piece.box
+                new[key] = preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
+        batch = [*also, *new.values()]
+        probabilities = classifier.predict(np.stack(batch)[..., None]) if batch else []
+        read.update((key, (x, p)) for key, x, p in zip(new, new.values(), probabilities[len(also):]))
+        return [read[(piece.box, piece.mask.tobytes())] for piece in pieces], probabilities[:len(also)]
 
     def judge(pieces):   # how surely each candidate reads as a digit: where to cut touching digits
-        return classifier.predict(np.stack([model_input(p) for p in pieces])[..., None]).max(axis=1)
+        return np.array([p.max() for _, p in read_pieces(pieces)[0]])
 
     pieces = segment.split_digits(ink, judge)
-    inputs = [preprocess.to_mnist(ink)]
-    if len(pieces) > 1:
-        inputs += [model_input(piece) for piece in pieces]
-    probabilities = classifier.predict(np.stack(inputs)[..., None])   # whole drawing and digits at once
+    whole_input = preprocess.to_mnist(ink)
+    digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch
+    inputs = [whole_input] + [x for x, _ in digits]
+    probabilities = [whole_p] + [p for _, p in digits]
     readings = [Reading(p, x, reject_below=reject_below) for p, x in zip(probabilities, inputs)]
     whole = readings[0]
     if len(pieces) > 1:

@@ -132,20 +132,20 @@ def _join_fragments(groups, slices, areas):
         extents = [extent(g) for g in groups]
         ink = [sum(areas[i] for i in g) for g in groups]
         height, typical = max(e[1] - e[0] for e in extents), max(ink)
+
         def distance(k, j):   # the gap between the two in x (0 if they overlap), then the centres'
             (_, _, x0, x1), (_, _, u0, u1) = extents[k], extents[j]
             return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
 
-        def nearest(k):
-            return min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
-
+        nearest = [min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
+                   for k in range(len(groups))]
         small = [k for k, e in enumerate(extents)
                  if e[1] - e[0] < FRAGMENT_HEIGHT * height and ink[k] < FRAGMENT_INK * typical
-                 and distance(k, nearest(k))[0] <= FRAGMENT_GAP * height]
+                 and distance(k, nearest[k])[0] <= FRAGMENT_GAP * height]
         if not small:
             break
         k = min(small, key=lambda k: ink[k])
-        groups[nearest(k)] += groups[k]
+        groups[nearest[k]] += groups[k]
         del groups[k]
     return groups
 
@@ -200,18 +200,19 @@ def _cut_touching(mask, width, height, confidence=None, alone=False, room=None):
     # between other digits a clear column is cut; a drawing alone may be one wide digit, so
     # there only where both sides are digit-wide (not the bar of a 4 between its parts)
     candidates = splits(np.where(clear, ink, np.inf), int(ALONE_PART * height) if alone else margin)
-    sure = bool(candidates) or (alone and span > CHAIN * height)
+    whole = None   # the model's reading of the candidate whole, when it has a say in cutting
     if not candidates:
-        whole = confidence([mask])[0]
-        too_wide, unsure = span > VERY_WIDE * height, whole < UNSURE
-        if not (sure or (too_wide and unsure if alone else too_wide or unsure)):
-            return [mask]   # it reads well enough as one digit, for how wide it is
+        if not (alone and span > CHAIN * height):
+            whole = confidence([mask])[0]
+            too_wide, unsure = span > VERY_WIDE * height, whole < UNSURE
+            if not (too_wide and unsure if alone else too_wide or unsure):
+                return [mask]   # it reads well enough as one digit, for how wide it is
         candidates = splits(ink * np.maximum(runs, 1).astype(float))
         if not candidates:
             return [mask]
     scores = confidence([part for pair in candidates for part in pair])
     pairs = scores[0::2] * scores[1::2]
-    if not sure and pairs.max() <= WHOLE_PENALTY * whole:
+    if whole is not None and pairs.max() <= WHOLE_PENALTY * whole:
         return [mask]
     return cut_into(candidates[int(np.argmax(pairs))])
 

@@ -9,7 +9,7 @@ on drawings rather than on MNIST's own images, and by the tests.
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
@@ -47,6 +47,19 @@ def random_centre(rng, height, canvas=CANVAS):
     half = height / 2 + 2   # the digit's box is at most `height` square
     low, high = half, canvas - half
     return tuple(rng.uniform(low, high, size=2)) if high > low else (canvas / 2, canvas / 2)
+
+
+def draw_strokes(strokes, brush, size=(CANVAS, CANVAS)):
+    """Polylines [(x, y), ...] drawn as the page's pad draws them (round caps and joins,
+    `brush` pixels wide) on a (width, height) canvas: its alpha, uint8 (height, width)."""
+    image = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(image)
+    r = brush / 2
+    for stroke in strokes:
+        draw.line(stroke, fill=255, width=int(round(brush)), joint="curve")
+        for x, y in stroke:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    return np.asarray(image)
 
 
 def png_bytes(rgba):

@@ -81,11 +81,6 @@ export class Pad extends EventTarget {
     this._emit('change', { reason: 'image' });
   }
 
-  /** The whole backing store as a PNG data URL: black ink on transparent pixels. */
-  toDataURL() {
-    return this.canvas.toDataURL('image/png');
-  }
-
   /**
    * What to post: the drawing re-rendered (vectors, same smoothing, brush scaled alike) on
    * a canvas of the pad's CSS size capped at `maxSide` px, black ink on transparent pixels.
