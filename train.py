@@ -33,11 +33,13 @@ def parse_args(argv=None):
                    help="MNIST .npz with x_train, y_train, x_test, y_test (default: ~/.keras/datasets/mnist.npz "
                         "when present, else Keras's downloader)")
     p.add_argument("--out", type=Path, default=Path("model"), help="where the model and its report go")
-    p.add_argument("--epochs", type=int, default=35, help="length of the learning-rate schedule; early "
-                   "stopping may end sooner")
+    p.add_argument("--epochs", type=int, default=35, help="length of each network's learning-rate schedule; "
+                   "early stopping may end sooner")
     p.add_argument("--patience", type=int, default=10, help="epochs without validation improvement before stopping")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--members", type=int, default=1,
+                   help="networks to train (seeds seed, seed+1, ...) and average the logits of: an ensemble in one model")
     p.add_argument("--limit", type=int, default=None,
                    help="train on this many samples (and test on at most this many): a smoke run")
     p.add_argument("--drawings", type=int, default=None,
@@ -178,7 +180,7 @@ def cosine_rate(epoch, epochs, peak=1e-3, floor=1e-5):
     return floor + (peak - floor) * 0.5 * (1 + np.cos(np.pi * epoch / max(epochs - 1, 1)))
 
 
-def train(model, train_data, val_data, args):
+def train(model, train_data, val_data, args, seed):
     import keras
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -188,10 +190,31 @@ def train(model, train_data, val_data, args):
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True),
     ]
     started = time.time()
-    history = model.fit(make_dataset(*train_data, args.batch_size, args.seed, augment),
-                        validation_data=make_dataset(*val_data, 512, args.seed),
+    history = model.fit(make_dataset(*train_data, args.batch_size, seed, augment),
+                        validation_data=make_dataset(*val_data, 512, seed),
                         epochs=args.epochs, callbacks=callbacks, verbose=2)
     return history.history, time.time() - started
+
+
+def average_logits(members):
+    """One model whose logits are the mean of the members' logits: a small ensemble that
+    keeps the contract (one input, one (N, 10) output) and one file."""
+    if len(members) == 1:
+        return members[0]
+    import keras
+    from keras import layers
+    inputs = keras.Input((MNIST_SIZE, MNIST_SIZE, 1), name="digit")
+    logits = [keras.Model(m.inputs, m.get_layer("logits").output, name=f"member_{i}")(inputs)
+              for i, m in enumerate(members)]
+    mean = layers.Average(name="logits")(logits)
+    return keras.Model(inputs, layers.Softmax(name="probabilities")(mean), name="digits")
+
+
+def member_runs(training):
+    """Each trained network's history and best epoch (a report of one network may keep
+    them at the top level, as reports did before ensembles)."""
+    return training.get("members") or [{"epochs_run": training["epochs_run"], "best_epoch": training["best_epoch"],
+                                        "history": training["history"]}]
 
 
 # ---------------------------------------------------------------- calibrate
@@ -234,13 +257,17 @@ def plot_report(metrics, probabilities, x_test, y_test, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    history = metrics["training"]["history"]
+    runs = member_runs(metrics["training"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, key in zip(axes, ("accuracy", "loss")):
-        epochs = np.arange(1, len(history[key]) + 1)
-        ax.plot(epochs, history[key], label="train (augmented)")
-        ax.plot(epochs, history["val_" + key], label="validation")
-        ax.axvline(metrics["training"]["best_epoch"], color="grey", linestyle=":", label="best epoch (kept)")
+        for i, run in enumerate(runs):
+            history, name = run["history"], f"network {i + 1}: " if len(runs) > 1 else ""
+            epochs = np.arange(1, len(history[key]) + 1)
+            line, = ax.plot(epochs, history[key], label=f"{name}train (augmented)", alpha=0.6)
+            ax.plot(epochs, history["val_" + key], label=f"{name}validation", color=line.get_color())
+            ax.axvline(run["best_epoch"], color=line.get_color(), linestyle=":", label=f"{name}best epoch (kept)")
+        if key == "loss":
+            ax.set_yscale("log")
         ax.set(xlabel="epoch", ylabel=key, title=key)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -329,6 +356,7 @@ def reproduce_command(args):
     """The command that trains this model again (where the output goes does not matter)."""
     words = ["python train.py", f"--data {args.data.name}" if args.data else "",
              f"--epochs {args.epochs}", f"--seed {args.seed}",
+             f"--members {args.members}" if args.members > 1 else "",
              f"--limit {args.limit}" if args.limit else "",
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else ""]
     return " ".join(w for w in words if w)
@@ -356,21 +384,30 @@ def main(argv=None):
         model = keras.models.load_model(args.out / "digits.keras")
         training = json.loads((args.out / "metrics.json").read_text())["training"]
     else:
-        model = build_model()
-        history, seconds = train(model, train_data, val_data, args)
+        members, runs, seconds = [], [], 0.0
+        for i in range(args.members):
+            print(f"network {i + 1} of {args.members} (seed {args.seed + i})")
+            keras.utils.set_random_seed(args.seed + i)   # the first: as a single network's run
+            member = build_model()
+            history, took = train(member, train_data, val_data, args, args.seed + i)
+            members.append(member)
+            seconds += took
+            runs.append({"seed": args.seed + i, "epochs_run": len(history["loss"]),
+                         "best_epoch": int(np.argmin(history["val_loss"])) + 1, "training_seconds": round(took, 1),
+                         "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.items()}})
+        model = average_logits(members)
         temperature = fit_temperature(model.predict(val_data[0], batch_size=512, verbose=0), val_data[1])
         model = with_temperature(model, temperature)
         model.save(args.out / "digits.keras")
         export_tflite(model, args.out / "digits.tflite")
         training = {
-            "epochs_run": len(history["loss"]),
-            "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+            "epochs_run": sum(run["epochs_run"] for run in runs),
             "training_seconds": round(seconds, 1),
             "temperature": temperature,
             "augmentation": "none" if args.no_augment else ("affine" if args.no_stroke_augment else "affine+stroke"),
             "command": reproduce_command(args),
             "seed": args.seed,
-            "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.items()},
+            "members": runs,
         }
     metrics, probabilities = report(model, training, val_data, (x_test, y_test), args)
     metrics["data"] = {"source": source, "sha256": digest, "train": len(train_data[0]),
@@ -425,8 +462,9 @@ def print_summary(metrics, out):
           f"not-a-digit     below {rejection['threshold']:.3f} confidence: digits accepted "
           f"{rejection['digits_accepted'] * 100:.1f} %, non-digits rejected "
           f"{rejection['nondigits_rejected'] * 100:.1f} %\n"
-          f"epochs          {training['epochs_run']} (best {training['best_epoch']}), "
-          f"{training['training_seconds'] / 60:.1f} min\n"
+          f"epochs          " + ", ".join(f"{run['epochs_run']} (best {run['best_epoch']})"
+                                            for run in member_runs(training)) +
+          f", {training['training_seconds'] / 60:.1f} min\n"
           f"model           {out / 'digits.keras'} ({size_mb:.2f} MB, {metrics['parameters']:,} parameters)")
 
 

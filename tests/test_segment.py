@@ -202,3 +202,26 @@ def test_a_scribble_alone_is_not_cut_into_digits(app):
     result = recognise.read_image(png(canvas(tangle, width=12)), app.extensions["classifier"])
     assert result.whole.confidence < segment.UNSURE   # the rule under test applies
     assert len(result.digits) == 1
+
+
+def test_a_digit_beside_others_is_cut_only_into_two_sure_digits(app, mnist_sample):
+    """This 4's strokes do not meet, and it is a little wider than tall: a column between
+    them is clear, and its halves read as digits, but not surely enough to cut it."""
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    ink = np.zeros((300, 400), np.float32)
+    ink[:, 50:350] = synth.render(x[21] / 255.0, 160, 14, canvas=300)[..., 3] / 255.0
+    ink = and_a_one(ink, x, y)
+    four = split_digits(ink)[0]
+    assert four.xywh[2] > segment.WIDE * four.xywh[3]
+    assert recognise.read_image(png(ink), app.extensions["classifier"]).number == "41"
+
+
+@pytest.mark.parametrize("first, second, overlap, number", [(114, 50, 23, "211"), (111, 4, 31, "371"),
+                                                            (60, 14, 30, "681")])
+def test_digits_overlapping_in_x_are_cut_where_the_model_is_unsure_of_them_whole(
+        app, mnist_sample, first, second, overlap, number):
+    x, y = mnist_sample["x_test"], mnist_sample["y_test"]
+    ink = and_a_one(touching_pair(x, first, second, overlap), x, y)
+    pair = split_digits(ink)[0]
+    assert pair.xywh[2] <= segment.WIDE * pair.xywh[3]   # not wide: only the model sees two digits in it
+    assert recognise.read_image(png(ink), app.extensions["classifier"]).number == number

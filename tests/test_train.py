@@ -16,7 +16,7 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     out = tmp_path / "model"
     result = subprocess.run(
         [sys.executable, "train.py", "--data", str(data), "--out", str(out), "--epochs", "2",
-         "--limit", "300", "--seed", "3"],
+         "--limit", "300", "--seed", "3", "--members", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Epoch 2/2" in result.stdout
@@ -27,8 +27,10 @@ def test_train_smoke_run(tmp_path, mnist_sample):
                  "calibration.png", "rejection.png"):
         assert (out / name).stat().st_size > 0, name
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["training"]["epochs_run"] == 2
+    assert [run["epochs_run"] for run in metrics["training"]["members"]] == [2, 2]
+    assert metrics["training"]["epochs_run"] == 4
     assert metrics["training"]["command"].startswith("python train.py --data mini.npz")
+    assert "--members 2" in metrics["training"]["command"]
     assert metrics["data"]["test"] == 200 and metrics["data"]["train"] == 300
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["calibration"]["temperature"] > 0

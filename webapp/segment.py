@@ -32,6 +32,8 @@ CUT_CANDIDATES = 8       # columns the judge is asked about per cut
 VERY_WIDE = 1.3          # a candidate this much wider than high, or one the model is unsure of, ...
 UNSURE = 0.9             # ... is cut where no clear column is, unless the model reads it better whole,
 WHOLE_PENALTY = 0.5      # ... counting its reading whole this much against it
+SNUG = 0.75              # in a number, a candidate this wide that the model is unsure of may be two digits
+CUT_SURE = 0.98          # a candidate not VERY_WIDE is cut only if its sides' readings multiply to this
 CHAIN = 2.0              # a drawing alone this much wider than high is several digits, however it reads
 ALONE_PART = 0.6         # a drawing alone is cut at a clear column only with both sides this share of the height wide
 
@@ -61,8 +63,11 @@ def split_digits(ink, judge=None):
     top, left, bottom, right = box
     mask = mask[top:bottom, left:right]   # all the work happens inside the ink's box
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    slices = ndimage.find_objects(labels)
-    areas = np.bincount(labels.ravel())[1:]
+    if count == 1:   # one stroke, the commonest drawing: it fills the box, its area is all the ink
+        slices, areas = [(slice(0, mask.shape[0]), slice(0, mask.shape[1]))], np.array([np.count_nonzero(mask)])
+    else:
+        slices = ndimage.find_objects(labels)
+        areas = np.bincount(labels.ravel())[1:]
     tallest = max(s[0].stop - s[0].start for s in slices)
     components = [i for i, s in enumerate(slices)
                   if not (areas[i] < NOISE_AREA * areas.sum() and s[0].stop - s[0].start < NOISE_HEIGHT * tallest)]
@@ -74,9 +79,12 @@ def split_digits(ink, judge=None):
     boxes = [bounding_box(m) for m in masks]
     height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
     wide = [b[3] - b[1] > WIDE * height for b in boxes]
-    width = stroke_width(mask) if any(wide) else None   # needed only to cut touching digits
+    # in a number, narrower candidates may be two digits overlapping in x: the model decides
+    snug = [judge is not None and len(masks) > 1 and not w and b[3] - b[1] > SNUG * height
+            for b, w in zip(boxes, wide)]
+    width = stroke_width(mask) if any(wide) or any(snug) else None   # needed only to cut touching digits
     if width is not None and height < MIN_STROKES_HIGH * width:
-        wide = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
+        wide = snug = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
 
     def piece(part):
         t, l, btm, r = bounding_box(part)
@@ -87,9 +95,9 @@ def split_digits(ink, judge=None):
 
     pieces = []
     room = [MAX_DIGITS - len(masks)]   # cuts left: each adds one piece
-    for piece_mask, is_wide in zip(masks, wide):
-        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1, room)
-                 if is_wide else [piece_mask])
+    for piece_mask, is_wide, is_snug in zip(masks, wide, snug):
+        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1, room,
+                               is_snug) if is_wide or is_snug else [piece_mask])
         pieces += [piece(part) for part in parts]
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
 
@@ -150,7 +158,7 @@ def _join_fragments(groups, slices, areas):
     return groups
 
 
-def _cut_touching(mask, width, height, confidence=None, alone=False, room=None):
+def _cut_touching(mask, width, height, confidence=None, alone=False, room=None, snug=False):
     """Cut a candidate wide enough to hold two digits, recursively, into at most
     room[0] more pieces.
 
@@ -162,14 +170,19 @@ def _cut_touching(mask, width, height, confidence=None, alone=False, room=None):
     no cut is clear the candidate is cut only if it is far too wide for one digit or the
     model is unsure of it whole (for a drawing alone: both, unless it is as wide as a
     chain of digits), and only if the best cut's two sides read better than the whole
-    counted at WHOLE_PENALTY. Without a `confidence` function only clear cuts are made.
-    Each cut spends one of room[0]; sides are at least a stroke wide."""
+    counted at WHOLE_PENALTY. A candidate not VERY_WIDE is cut only into two sure digits
+    (CUT_SURE): its halves may each look like some digit. A `snug` candidate, one in a
+    number that is not wide but at least SNUG, may be two digits overlapping in x: it is
+    tried only if the model is unsure of it whole. Without a `confidence` function only
+    clear cuts are made. Each cut spends one of room[0]; sides are at least a stroke wide."""
     room = room if room is not None else [MAX_DIGITS]
     top, left, bottom, right = bounding_box(mask)
     span = right - left
     margin = max(int(MIN_PART * height), int(np.ceil(width)))
-    if span <= WIDE * height or span - 2 * margin < 1 or room[0] <= 0:
+    if span <= (SNUG if snug else WIDE) * height or span - 2 * margin < 1 or room[0] <= 0:
         return [mask]
+    if snug and (confidence is None or confidence([mask])[0] >= UNSURE):
+        return [mask]   # not wide, and read surely: one digit
     region = mask[top:bottom, left:right]
     ink = region.sum(axis=0)[margin:span - margin]
     runs = (np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0])[margin:span - margin]
@@ -214,6 +227,8 @@ def _cut_touching(mask, width, height, confidence=None, alone=False, room=None):
     pairs = scores[0::2] * scores[1::2]
     if whole is not None and pairs.max() <= WHOLE_PENALTY * whole:
         return [mask]
+    if span <= VERY_WIDE * height and pairs.max() < CUT_SURE:
+        return [mask]   # not so wide that it must be two: cut only into two sure digits
     return cut_into(candidates[int(np.argmax(pairs))])
 
 

@@ -11,7 +11,6 @@
 //   #number[data-selected]        the index (in the answer's `digits`) whose bars are shown
 //   [data-bar="D"][data-probability]  the probability of digit D, e.g. "0.9731"
 
-export const UNCERTAIN_BELOW = 0.6;
 export const EMPTY_HINT = 'Draw a digit, 0–9';
 export const REJECTED_TEXT = 'That doesn’t look like a digit';
 
@@ -29,7 +28,7 @@ export function readingOf(r) {
       .sort((a, b) => b[0] - a[0])[0]?.[1] ?? -1;
   }
   const isDigit = r.is_digit !== false;            // absent (older servers): a digit
-  const uncertain = Boolean(r.uncertain) || confidence < UNCERTAIN_BELOW;
+  const uncertain = r.uncertain === true;         // the server's rule (recognise.UNCERTAIN_BELOW), not a copy
   return {
     digit, confidence, probabilities, runnerUp, isDigit, uncertain,
     kind: !isDigit ? 'rejected' : uncertain ? 'uncertain' : 'confident',
