@@ -1,19 +1,15 @@
-"""The two load generators: wrk for concurrent load, a keep-alive Python loop for the
-latency of one request at a time.
+"""The load generator: wrk, for the latency of one request at a time (one connection)
+and for concurrent load.
 
 wrk is written in C and runs here with a single thread, so on a 2-core machine it takes
 a small slice of one core and leaves the rest to the server; a Python load generator
 would compete with the server for the CPU and flatten the very differences we measure.
 """
 
-import http.client
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
-
-import numpy as np
 
 from bench.serve import HOST
 
@@ -56,25 +52,12 @@ def _parse_wrk(stdout):
     raise RuntimeError(f"wrk printed no {RESULT_PREFIX.strip()} line; its output:\n{stdout}")
 
 
-def sequential(port, bodies, count):
-    """Latency of `count` requests sent one at a time over a keep-alive connection.
+def sequential(port, payload_file, duration_s):
+    """Latency of requests sent one at a time: wrk with one keep-alive connection.
 
-    Returns p50/p95/p99 (ms) and the errors. http.client reconnects by itself when a
-    server closes the connection, as a browser would.
+    wrk rather than a Python loop: a Python HTTP client spends some 0.5 ms of its own on
+    each request and response, which is then counted as the server's latency.
+    Returns p50/p95/p99 (ms), the request count and the errors.
     """
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    latencies, errors = [], 0
-    try:
-        for i in range(count):
-            started = time.perf_counter()
-            connection.request("POST", "/api/predict", body=bodies[i % len(bodies)],
-                               headers={"Content-Type": "application/json"})
-            response = connection.getresponse()
-            response.read()
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += not 200 <= response.status < 300
-    finally:
-        connection.close()
-    p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
-    return {"requests": count, "p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "p99_ms": round(p99, 2),
-            "errors": errors}
+    run = run_wrk(port, payload_file, 1, duration_s)
+    return {key: run[key] for key in ("requests", "p50_ms", "p95_ms", "p99_ms", "errors")}

@@ -60,7 +60,7 @@ def table(results):
         f"Digit app benchmark: {results['machine']['cpus']} CPUs, {settings['payload']}, "
         f"{settings['payloads']} different drawings; other programs used "
         f"{results['machine']['other_programs_cpu_s']} CPU-seconds during the run (should be near 0)",
-        f"\nOne request at a time ({settings['sequential_requests']} requests, one keep-alive connection)",
+        f"\nOne request at a time (wrk, one keep-alive connection, {settings['sequential_s']} s)",
         _grid(["server", "p50 ms", "p95 ms", "p99 ms", "errors"],
               [[name, s["sequential"]["p50_ms"], s["sequential"]["p95_ms"], s["sequential"]["p99_ms"],
                 s["sequential"]["errors"]] for name, s in servers.items()]),

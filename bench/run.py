@@ -38,14 +38,14 @@ def parse_args(argv=None):
     p.add_argument("--model", type=Path, default=ROOT / "model" / "digits.tflite",
                    help="the project's model (.tflite or .keras); the other format, next to it, "
                         "is measured for memory and the .keras one serves the baseline")
-    p.add_argument("--sequential", type=int, default=500, help="requests in the one-at-a-time latency test")
+    p.add_argument("--sequential", type=int, default=10, help="seconds of the one-at-a-time latency test")
     p.add_argument("--stage-requests", type=int, default=300, help="requests in the in-process stage timing")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results",
                    help="where latest.json, throughput.png and the server logs go")
     p.add_argument("--quick", action="store_true", help="a smoke run: 1 s per level, levels 1,4, few requests")
     args = p.parse_args(argv)
     if args.quick:
-        args.duration, args.levels, args.sequential, args.stage_requests = 1, "1,4", 20, 30
+        args.duration, args.levels, args.sequential, args.stage_requests = 1, "1,4", 1, 30
     args.levels = [int(level) for level in args.levels.split(",")]
     if args.duration < 1 or args.sequential < 1 or args.stage_requests < 1 or min(args.levels) < 1:
         p.error("--duration, --sequential, --stage-requests and --levels must be positive")
@@ -93,7 +93,7 @@ class Workload:
 
 def measure_server(name, make_argv, env, work, sequential, levels):
     """Start a server, measure it, stop it: cold start, a warm-up at the top level, the
-    one-at-a-time latency (if `sequential` requests), wrk at each level, and last the peak
+    one-at-a-time latency (for `sequential` seconds, if any), wrk at each level, and last the peak
     memory, which by then includes the heaviest load."""
     port = serve.free_port()
     process = serve.launch(make_argv(port), ROOT, env, work.log_dir / f"{name}.log")
@@ -103,7 +103,7 @@ def measure_server(name, make_argv, env, work, sequential, levels):
         load.run_wrk(port, work.payload_file, work.top_level, WARM_UP_S)
         serve.wait_until_idle(process.pid)
         if sequential:
-            result["sequential"] = load.sequential(port, work.bodies, sequential)
+            result["sequential"] = load.sequential(port, work.payload_file, sequential)
         result["levels"] = []
         for connections in levels:
             result["levels"].append(load.run_wrk(port, work.payload_file, connections, work.duration))
@@ -156,7 +156,7 @@ def main(argv=None):
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "load_generator": "wrk -t1 (C), same machine",
                     "other_programs_cpu_s": foreign},
-        "settings": {"duration_s": args.duration, "levels": args.levels, "sequential_requests": args.sequential,
+        "settings": {"duration_s": args.duration, "levels": args.levels, "sequential_s": args.sequential,
                      "stage_requests": args.stage_requests, "payloads": PAYLOAD_COUNT,
                      "payload": "560x560 RGBA PNG canvas export of an MNIST test digit (webapp/synth.py)"},
         "project": project,

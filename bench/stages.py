@@ -19,7 +19,7 @@ import numpy as np
 
 from webapp import create_app, preprocess, segment
 
-STAGES = ("decode_image", "ink_in_box", "to_mnist", "split_digits", "inference", "encode_png", "json_dumps",
+STAGES = ("read_ink", "to_mnist", "split_digits", "inference", "encode_png", "json_dumps",
           "flask_and_rest")
 
 
@@ -27,7 +27,7 @@ def time_stages(bodies, model_path, count):
     """p50 milliseconds of each stage, and of the whole request, over `count` requests."""
     app = create_app({"MODEL_PATH": str(model_path)})
     client = app.test_client()
-    targets = [(preprocess, "decode_image", "decode_image"), (preprocess, "ink_in_box", "ink_in_box"),
+    targets = [(preprocess, "read_ink", "read_ink"),
                (preprocess, "to_mnist", "to_mnist"), (segment, "split_digits", "split_digits"),
                (app.extensions["classifier"], "predict", "inference"),
                (preprocess, "encode_png", "encode_png"), (app.json, "dumps", "json_dumps")]

@@ -236,6 +236,39 @@ def test_canvas_png_decodes_to_its_pixels_with_every_row_filter(seven, mode):
     assert decoded.mode == mode and np.array_equal(np.asarray(decoded), rgba)
 
 
+@pytest.mark.parametrize("centre", [(280, 280), (60, 300), (500, 200), (280, 40)])
+@pytest.mark.parametrize("encoder", ["pillow", "every filter"])
+def test_read_ink_decodes_only_the_drawn_rows_to_the_same_ink(seven, centre, encoder):
+    rgba = synth.render(seven, 220, 18, centre=centre)
+    data = png(rgba) if encoder == "pillow" else filtered_png(rgba)
+    ink, offset, size = preprocess.read_ink(data)
+    expected, expected_offset = preprocess.ink_in_box(preprocess.decode_image(data))
+    assert size == (560, 560) and offset == expected_offset and np.array_equal(ink, expected)
+    alpha, top, _ = preprocess._canvas_band(data, preprocess.DEFAULT_MAX_PIXELS)
+    assert 0 < len(alpha) < 560 and top <= offset[0]   # the blank rows were not decoded
+
+
+def test_read_ink_of_canvases_without_blank_rows_and_without_ink():
+    full = np.zeros((560, 560, 4), np.uint8)
+    full[:, 270:290, 3] = 255   # a line from the top edge to the bottom edge
+    ink, offset, size = preprocess.read_ink(filtered_png(full))
+    assert offset == (0, 270) and ink.shape == (560, 20) and ink.min() == 1.0
+    opaque = np.full((560, 560, 4), 255, np.uint8)
+    opaque[200:300, 250:262, :3] = 0   # black ink on opaque white: its ink is in its colours
+    ink, offset, _ = preprocess.read_ink(filtered_png(opaque))
+    assert offset == (200, 250) and ink.shape == (100, 12)
+    with pytest.raises(preprocess.EmptyDrawing):
+        preprocess.read_ink(filtered_png(np.zeros((560, 560, 4), np.uint8)))
+
+
+def test_a_png_with_a_filter_no_png_has_is_refused(seven):
+    rows = [bytes([7 if y == 3 else 0]) + bytes(560 * 4) for y in range(560)]
+    data = (preprocess.PNG_SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", 560, 560, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+    with pytest.raises(preprocess.PreprocessError):
+        preprocess.read_ink(data)
+
+
 def chunk(kind, payload):
     return len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
 

@@ -31,7 +31,7 @@ DEFAULT_MAX_PIXELS = 25_000_000   # larger images are refused before they are de
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 WORKING_SIDE = 1024      # big photos are shrunk to this before any per-pixel work
 OVERSAMPLE = 4           # the digit is normalised at 4x the 20x20 box, then reduced
-SPECK_SIDE = 256         # stray dots are looked for at this size
+SPECK_SIDE = 160         # stray dots are looked for at this size (at most), and the digit resampled from it
 MIN_CONTRAST = 0.15      # darkest ink vs. background, as a fraction of full scale
 INK_LEVEL = 0.2          # contrast below this fraction of the ink's own is background
 INK_THRESHOLD = 0.25     # an ink map's pixel above this is ink, for boxes, components and widths
@@ -111,6 +111,20 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
     undo the row filters, in C. Only a valid header of a canvas-sized image is trusted to
     say how much to inflate; everything else is Pillow's to read (or refuse), as before.
     """
+    png = _inflated_png(data, max_pixels)
+    return None if png is None else _stored(png, png.raw)
+
+
+class _InflatedPng:
+    """A PNG's header fields, its image data inflated (each row: a filter byte, then the
+    row's bytes), and the chunks around the image data."""
+
+    def __init__(self, data, width, height, depth, colour, raw, first, last, end):
+        self.width, self.height, self.depth, self.colour, self.raw = width, height, depth, colour, raw
+        self.before, self.after = data[:first], data[last:end]   # chunks before and after the image data
+
+
+def _inflated_png(data, max_pixels):
     if not data.startswith(PNG_SIGNATURE):
         return None
     chunks, pos = [], len(PNG_SIGNATURE)
@@ -133,7 +147,6 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
     idats = [k for k, (kind, _, _) in enumerate(chunks) if kind == b"IDAT"]
     if expected > STORED_MAX_BYTES or not idats or idats != list(range(idats[0], idats[-1] + 1)):
         return None   # too big to be worth it, or no image data, or data split up (Pillow refuses that)
-    first, last = chunks[idats[0]], chunks[idats[-1]]
     compressed = b"".join(data[start + 8:end - 4] for _, start, end in chunks[idats[0]:idats[-1] + 1])
     try:
         raw = zlib_ng.decompressobj().decompress(compressed, expected)
@@ -141,14 +154,29 @@ def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
         return None
     if len(raw) != expected:
         return None
+    return _InflatedPng(data, width, height, depth, colour, raw, chunks[idats[0]][1], chunks[idats[-1]][2],
+                        chunks[-1][2])
+
+
+def _chunk(kind, payload):
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib_ng.crc32(payload, zlib_ng.crc32(kind)))
+
+
+def _stored(png, raw, height=None):
+    """The PNG with `raw` (rows of filtered bytes) as its stored image data; `height`
+    rows high if given (the header is rewritten)."""
+    before = png.before
+    if height is not None:
+        header = _chunk(b"IHDR", struct.pack(">I", height).join((before[16:20], before[24:29])))
+        before = before[:8] + header + before[33:]
     stored = zlib_ng.compress(raw, 0)
     crc = zlib_ng.crc32(stored, zlib_ng.crc32(b"IDAT"))
     # one copy of the megabyte: concatenating in steps would copy it at each step
-    return b"".join((data[:first[1]], struct.pack(">I", len(stored)), b"IDAT", stored, struct.pack(">I", crc),
-                     data[last[2]:chunks[-1][2]]))
+    return b"".join((before, struct.pack(">I", len(stored)), b"IDAT", stored, struct.pack(">I", crc), png.after))
 
 
 PNG_RGBA = 6   # the colour type canvases export (with 8 bits: no palette or tRNS to apply)
+PNG_SUB, PNG_PAETH = 1, 4   # row filters: 0 none, 1 "sub" (from the left), 2-4 also from the row above
 
 
 def _decode_stored_png(stored, original):
@@ -160,14 +188,62 @@ def _decode_stored_png(stored, original):
     8-bit RGBA without EXIF (whose rotation Pillow applies) takes this path; the pixels
     are the same as Pillow's (tests/test_preprocess.py checks, with every row filter).
     """
+    pixels = _spng_rgba(stored, original)
+    return None if pixels is None else Image.fromarray(pixels)
+
+
+def _spng_rgba(stored, original):
     depth, colour = stored[24], stored[25]
     if depth != 8 or colour != PNG_RGBA or b"eXIf" in original:
         return None
     try:
-        pixels = pyspng.load(stored)
+        return pyspng.load(stored)
     except Exception:   # anything libspng refuses, Pillow reads or explains
         return None
-    return Image.fromarray(pixels)
+
+
+def _canvas_band(data, max_pixels):
+    """(the alpha of the rows of a canvas PNG that hold anything, the first such row, the
+    image's (width, height)), or None for anything that is not an 8-bit RGBA PNG.
+
+    Why: a drawing fills a band of the canvas; the rows above and below are transparent
+    and need not be decoded at all. In the inflated data a row whose filtered bytes are
+    all zero is all zero when the row above it is, or when its filter is none or "sub"
+    (which do not look at the row above): those rows are left out, provably, not guessed.
+    """
+    png = _inflated_png(data, max_pixels)
+    if png is None or png.depth != 8 or png.colour != PNG_RGBA:
+        return None
+    rows = np.frombuffer(png.raw, np.uint8).reshape(png.height, -1)
+    if rows[:, 0].max() > PNG_PAETH:
+        return None   # a filter no PNG has: Pillow says the file is damaged
+    holding = np.flatnonzero(rows[:, 1:].max(axis=1))
+    if holding.size == 0:
+        return np.zeros((0, png.width), np.uint8), 0, (png.width, png.height)
+    top, bottom = int(holding[0]), int(holding[-1]) + 1
+    # a zero row below ink repeats or predicts from the row above unless its filter ignores it
+    while bottom < png.height and rows[bottom, 0] > PNG_SUB:
+        bottom += 1
+    pixels = _spng_rgba(_stored(png, rows[top:bottom].tobytes(), bottom - top), data)
+    if pixels is None:
+        return None
+    return np.ascontiguousarray(pixels[..., 3]), top, (png.width, png.height)   # contiguous: faster to scan
+
+
+def read_ink(data, max_pixels=DEFAULT_MAX_PIXELS):
+    """Image bytes -> (the ink in its box, (top, left) of the box, (width, height) of the
+    image): ink_in_box(decode_image(data)) with the image's size, the same arrays; for a
+    canvas export only the rows with something on them are decoded (see _canvas_band)."""
+    band = _canvas_band(data, max_pixels)
+    if band is None:
+        image = decode_image(data, max_pixels)
+        return (*ink_in_box(image), image.size)
+    alpha, top, size = band
+    if top == 0 and alpha.shape[0] == size[1] and alpha.min() >= 250:
+        image = decode_image(data, max_pixels)   # opaque from edge to edge: its ink is in its colours
+        return (*ink_in_box(image), image.size)
+    ink, (t, left) = _alpha_ink_in_box(alpha)
+    return ink, (top + t, left), size
 
 
 def ink_map(image):
@@ -190,14 +266,18 @@ def ink_in_box(image):
     image, alpha = _drawing_alpha(image)
     if alpha is None:
         return crop_to_ink(_opaque_ink(image))
-    row_max = alpha.max(axis=1)
+    return _alpha_ink_in_box(alpha)
+
+
+def _alpha_ink_in_box(alpha):
+    row_max = alpha.max(axis=1) if alpha.size else np.zeros(1, np.uint8)
     table = _contrast(np.arange(256, dtype=np.uint8) / np.float32(255.0), row_max.max() / np.float32(255.0))
     least = int(np.argmax(table > INK_THRESHOLD))   # the faintest byte ink_mask counts (the table only rises)
     rows = np.flatnonzero(row_max >= least)
     top, bottom = int(rows[0]), int(rows[-1]) + 1
     cols = np.flatnonzero(alpha[top:bottom].max(axis=0) >= least)
     left, right = int(cols[0]), int(cols[-1]) + 1
-    return table[alpha[top:bottom, left:right]], (top, left)
+    return np.take(table, alpha[top:bottom, left:right]), (top, left)
 
 
 def _drawing_alpha(image):

@@ -72,8 +72,7 @@ class Result:
 
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read."""
-    image = preprocess.decode_image(data, max_pixels)
-    ink, (top, left) = preprocess.ink_in_box(image)   # found once; all below works in the box
+    ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
     read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
 
@@ -105,8 +104,8 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         for reading, piece in zip(readings[1:], pieces):
             x, y, w, h = piece.xywh
             reading.box = [x + left, y + top, w, h]
-        return Result(whole, readings[1:], image.size)
+        return Result(whole, readings[1:], size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], reject_below)],
-                  image.size)
+                  size)
