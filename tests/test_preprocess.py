@@ -308,11 +308,40 @@ def test_ink_in_box_is_crop_to_ink_of_ink_map(seven, kind):
 
 def test_a_hairline_that_fades_when_shrunk_is_an_empty_drawing():
     image = np.zeros((1000, 1000), np.uint8)
-    image[np.arange(0, 1000, 2), np.arange(0, 1000, 2)] = 255   # a dotted diagonal, a pixel wide
+    np.fill_diagonal(image, 255)
     with pytest.raises(preprocess.EmptyDrawing):
         preprocess.prepare(png(image))
+
+
+@pytest.mark.parametrize("side, pen", [(1000, 2), (1400, 3)])
+def test_a_ring_drawn_with_a_thin_pen_on_a_big_page_stays_a_ring(side, pen):
+    """The copy the stray-dot search works on must not break thin strokes into pieces
+    (which it would then drop as dots): a 0 written with a pen on a big scan stays closed."""
+    yy, xx = np.mgrid[:side, :side]
+    ink = (np.abs(np.hypot(yy - side / 2, (xx - side / 2) / 0.7) - side * 0.4) <= pen / 2).astype(np.float32)
+    out = preprocess.to_mnist(ink)
+    assert ndimage.label(out > 0.3)[1] == 1   # one stroke
+    assert ndimage.label(out < 0.3)[1] == 2   # around it, and the hole inside
 
 
 def test_ink_in_box_of_an_empty_canvas():
     with pytest.raises(preprocess.EmptyDrawing):
         preprocess.ink_in_box(Image.fromarray(np.zeros((50, 50, 4), np.uint8)))
+
+
+def test_pngs_libspng_does_not_read_are_read_as_before(seven):
+    """Larger than the working side: shrunk. Turned by XMP orientation: turned."""
+    big = np.zeros((1400, 1400, 4), np.uint8)
+    big[200:1200, 650:700, 3] = 255
+    assert preprocess.decode_image(png(big)).size == (1024, 1024)
+    assert preprocess.read_ink(png(big))[2] == (1024, 1024)
+    from PIL import PngImagePlugin
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+                  '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:tiff='
+                  '"http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    buffer = io.BytesIO()
+    Image.fromarray(synth.render(seven, 50, 6, centre=(40, 60), canvas=100)[:60]).save(buffer, "PNG", pnginfo=info)
+    assert Image.open(io.BytesIO(buffer.getvalue())).size == (100, 60)
+    assert preprocess.decode_image(buffer.getvalue()).size == (60, 100)
+    assert preprocess.read_ink(buffer.getvalue())[2] == (60, 100)

@@ -31,7 +31,7 @@ DEFAULT_MAX_PIXELS = 25_000_000   # larger images are refused before they are de
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 WORKING_SIDE = 1024      # big photos are shrunk to this before any per-pixel work
 OVERSAMPLE = 4           # the digit is normalised at 4x the 20x20 box, then reduced
-SPECK_SIDE = 160         # stray dots are looked for at this size (at most), and the digit resampled from it
+SPECK_SIDE = 256         # stray dots are looked for at this size (at most), and the digit resampled from it
 MIN_CONTRAST = 0.15      # darkest ink vs. background, as a fraction of full scale
 INK_LEVEL = 0.2          # contrast below this fraction of the ink's own is background
 INK_THRESHOLD = 0.25     # an ink map's pixel above this is ink, for boxes, components and widths
@@ -192,9 +192,16 @@ def _decode_stored_png(stored, original):
     return None if pixels is None else Image.fromarray(pixels)
 
 
+PNG_ORIENTATION_CHUNKS = (b"eXIf", b"tEXt", b"zTXt", b"iTXt")   # where Pillow finds EXIF or XMP orientation
+
+
 def _spng_rgba(stored, original):
-    depth, colour = stored[24], stored[25]
-    if depth != 8 or colour != PNG_RGBA or b"eXIf" in original:
+    """The pixels of a stored PNG, by libspng, if it is a canvas-like one: 8-bit RGBA, no
+    bigger than WORKING_SIDE (larger images are shrunk first) and with nothing that could
+    say it should be turned (EXIF or XMP, which decode_image applies); else None."""
+    width, height, depth, colour = *struct.unpack(">II", stored[16:24]), stored[24], stored[25]
+    if (depth != 8 or colour != PNG_RGBA or max(width, height) > WORKING_SIDE
+            or any(kind in original for kind in PNG_ORIENTATION_CHUNKS)):
         return None
     try:
         return pyspng.load(stored)
@@ -404,8 +411,10 @@ def crop_to_ink(ink):
 def to_mnist(ink):
     """An ink map of one digit -> float32 (28, 28) in [0, 1], white on black, MNIST-style."""
     crop = _to_image(crop_to_ink(ink)[0])
-    if max(crop.size) > SPECK_SIDE:  # find stray dots on a copy at most SPECK_SIDE: same answer, less work
-        crop = crop.reduce(-(-max(crop.size) // SPECK_SIDE))   # a box filter: a tenth of a resampling's cost
+    if max(crop.size) > 2 * SPECK_SIDE:   # find stray dots on a smaller copy: same answer, less work
+        crop = _fit(crop, SPECK_SIDE)
+    elif max(crop.size) > SPECK_SIDE:     # halved by a box filter, a tenth of a resampling's cost, which
+        crop = crop.reduce(2)             # keeps even a 1-pixel pen at half strength: still ink
     pixels = np.asarray(crop)   # from here on 8-bit, as Pillow resamples it
     pixels = drop_specks(pixels, pixels >= INK_BYTE)
     box = bounding_box(pixels >= INK_BYTE)
