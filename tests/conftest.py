@@ -1,6 +1,7 @@
 """Shared fixtures: the Flask app and test client (as in Flask's tutorial), the shipped
 model's fixtures, and for browser tests a real gunicorn server and Debian's Chromium."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -62,26 +63,31 @@ def wait_until_healthy(url, process, timeout=60):
     raise RuntimeError(f"server at {url} not healthy after {timeout}s")
 
 
+@contextlib.contextmanager
+def gunicorn(workers, log_path):
+    """A real gunicorn serving the app as the README starts it, with `workers` workers;
+    yields (process, port) once it answers."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
+            cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(workers)}, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{port}", process)
+            yield process, port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """A real gunicorn serving the app as the README starts it; yields its base URL."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
-    env = {**os.environ, "WEB_CONCURRENCY": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    """gunicorn with one worker; yields its base URL."""
+    with gunicorn(1, tmp_path_factory.mktemp("server") / "gunicorn.log") as (_, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

@@ -244,7 +244,7 @@ def test_read_ink_decodes_only_the_drawn_rows_to_the_same_ink(seven, centre, enc
     ink, offset, size = preprocess.read_ink(data)
     expected, expected_offset = preprocess.ink_in_box(preprocess.decode_image(data))
     assert size == (560, 560) and offset == expected_offset and np.array_equal(ink, expected)
-    alpha, top, _ = preprocess._canvas_band(data, preprocess.DEFAULT_MAX_PIXELS)
+    alpha, top, _ = preprocess._canvas_band(preprocess._inflated_png(data, preprocess.DEFAULT_MAX_PIXELS), data)
     assert 0 < len(alpha) < 560 and top <= offset[0]   # the blank rows were not decoded
 
 

@@ -3,16 +3,14 @@ by the workers, not taken by whichever worker wakes first."""
 
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench import serve
 from bench.payloads import json_body
-from conftest import free_port, wait_until_healthy
-from webapp import ROOT, synth
+from conftest import gunicorn
+from webapp import synth
 
 WORKERS = 2
 CONNECTIONS = 16
@@ -20,19 +18,9 @@ CONNECTIONS = 16
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory):
-    port = free_port()
-    log = (tmp_path_factory.mktemp("serving") / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(WORKERS)}, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    with gunicorn(WORKERS, tmp_path_factory.mktemp("serving") / "gunicorn.log") as (process, port):
         serve.wait_until_idle(process.pid)   # both workers have loaded the model, not just the first
         yield process, port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
 
 
 def workers_of(master):

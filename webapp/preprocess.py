@@ -66,7 +66,12 @@ def decode_image(data, max_pixels=DEFAULT_MAX_PIXELS):
     The size is checked from the header, before decoding, so a decompression bomb
     costs nothing. Camera photos are turned upright by their EXIF orientation.
     """
-    stored = stored_png(data, max_pixels)
+    return _decode_image(data, max_pixels, _inflated_png(data, max_pixels))
+
+
+def _decode_image(data, max_pixels, png):
+    """decode_image, given the PNG already inflated (see _inflated_png; None if not one)."""
+    stored = None if png is None else _stored(png, png.raw)
     if stored is not None and (image := _decode_stored_png(stored, data)) is not None:
         return image
     try:
@@ -158,8 +163,13 @@ def _inflated_png(data, max_pixels):
                         chunks[-1][2])
 
 
+def _chunk_parts(kind, payload):
+    """A PNG chunk as its four parts: joined with its neighbours, a megabyte payload is copied once."""
+    return struct.pack(">I", len(payload)), kind, payload, struct.pack(">I", zlib_ng.crc32(payload, zlib_ng.crc32(kind)))
+
+
 def _chunk(kind, payload):
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib_ng.crc32(payload, zlib_ng.crc32(kind)))
+    return b"".join(_chunk_parts(kind, payload))
 
 
 def _stored(png, raw, height=None):
@@ -169,10 +179,7 @@ def _stored(png, raw, height=None):
     if height is not None:
         header = _chunk(b"IHDR", struct.pack(">I", height).join((before[16:20], before[24:29])))
         before = before[:8] + header + before[33:]
-    stored = zlib_ng.compress(raw, 0)
-    crc = zlib_ng.crc32(stored, zlib_ng.crc32(b"IDAT"))
-    # one copy of the megabyte: concatenating in steps would copy it at each step
-    return b"".join((before, struct.pack(">I", len(stored)), b"IDAT", stored, struct.pack(">I", crc), png.after))
+    return b"".join((before, *_chunk_parts(b"IDAT", zlib_ng.compress(raw, 0)), png.after))
 
 
 PNG_RGBA = 6   # the colour type canvases export (with 8 bits: no palette or tRNS to apply)
@@ -209,24 +216,24 @@ def _spng_rgba(stored, original):
         return None
 
 
-def _canvas_band(data, max_pixels):
+def _canvas_band(png, data):
     """(the alpha of the rows of a canvas PNG that hold anything, the first such row, the
     image's (width, height)), or None for anything that is not an 8-bit RGBA PNG.
+    `png` is `data` inflated (see _inflated_png).
 
     Why: a drawing fills a band of the canvas; the rows above and below are transparent
     and need not be decoded at all. In the inflated data a row whose filtered bytes are
     all zero is all zero when the row above it is, or when its filter is none or "sub"
     (which do not look at the row above): those rows are left out, provably, not guessed.
     """
-    png = _inflated_png(data, max_pixels)
     if png is None or png.depth != 8 or png.colour != PNG_RGBA:
         return None
     rows = np.frombuffer(png.raw, np.uint8).reshape(png.height, -1)
     if rows[:, 0].max() > PNG_PAETH:
         return None   # a filter no PNG has: Pillow says the file is damaged
     holding = np.flatnonzero(rows[:, 1:].max(axis=1))
-    if holding.size == 0:
-        return np.zeros((0, png.width), np.uint8), 0, (png.width, png.height)
+    if holding.size == 0:   # nothing at all: one transparent row says as much
+        return np.zeros((1, png.width), np.uint8), 0, (png.width, png.height)
     top, bottom = int(holding[0]), int(holding[-1]) + 1
     # a zero row below ink repeats or predicts from the row above unless its filter ignores it
     while bottom < png.height and rows[bottom, 0] > PNG_SUB:
@@ -241,14 +248,12 @@ def read_ink(data, max_pixels=DEFAULT_MAX_PIXELS):
     """Image bytes -> (the ink in its box, (top, left) of the box, (width, height) of the
     image): ink_in_box(decode_image(data)) with the image's size, the same arrays; for a
     canvas export only the rows with something on them are decoded (see _canvas_band)."""
-    band = _canvas_band(data, max_pixels)
-    if band is None:
-        image = decode_image(data, max_pixels)
+    png = _inflated_png(data, max_pixels)   # inflated once, whichever way it is read
+    band = _canvas_band(png, data)
+    if band is None or (band[1] == 0 and band[0].shape[0] == band[2][1] and band[0].min() >= 250):
+        image = _decode_image(data, max_pixels, png)   # not a canvas, or opaque: its ink is in its colours
         return (*ink_in_box(image), image.size)
     alpha, top, size = band
-    if top == 0 and alpha.shape[0] == size[1] and alpha.min() >= 250:
-        image = decode_image(data, max_pixels)   # opaque from edge to edge: its ink is in its colours
-        return (*ink_in_box(image), image.size)
     ink, (t, left) = _alpha_ink_in_box(alpha)
     return ink, (top + t, left), size
 
@@ -277,7 +282,7 @@ def ink_in_box(image):
 
 
 def _alpha_ink_in_box(alpha):
-    row_max = alpha.max(axis=1) if alpha.size else np.zeros(1, np.uint8)
+    row_max = alpha.max(axis=1)
     table = _contrast(np.arange(256, dtype=np.uint8) / np.float32(255.0), row_max.max() / np.float32(255.0))
     least = int(np.argmax(table > INK_THRESHOLD))   # the faintest byte ink_mask counts (the table only rises)
     rows = np.flatnonzero(row_max >= least)
@@ -336,13 +341,12 @@ def bounding_box(mask):
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
-def drop_specks(ink, mask=None):
-    """Remove stray dots: small components far smaller than the drawing around them.
-    `ink` is an ink map or 8-bit pixels (then `mask`, which pixels are ink, is needed)."""
-    mask = ink_mask(ink) if mask is None else mask
+def drop_specks(pixels, mask):
+    """Remove stray dots: small components of `mask` (which pixels are ink) far smaller
+    than the drawing around them."""
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count <= 1:
-        return ink
+        return pixels
     areas = np.bincount(labels.ravel())[1:]
     box = bounding_box(mask)
     extent = max(box[2] - box[0], box[3] - box[1])
@@ -356,7 +360,7 @@ def drop_specks(ink, mask=None):
             keep[i + 1] = False
     # faint anti-aliased rims belong to their component: grow the kept mask by a pixel
     kept = ndimage.binary_dilation(keep[labels], iterations=2)
-    return np.where(kept, ink, 0).astype(ink.dtype)
+    return np.where(kept, pixels, 0).astype(pixels.dtype)
 
 
 def stroke_width(mask):
@@ -369,8 +373,12 @@ def stroke_width(mask):
     return 2.0 * np.count_nonzero(mask) / max(edges, 1)
 
 
+def _to_bytes(a):
+    return np.round(np.clip(a, 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def _to_image(a):
-    return Image.fromarray(np.round(np.clip(a, 0.0, 1.0) * 255).astype(np.uint8), "L")
+    return Image.fromarray(_to_bytes(a), "L")
 
 
 def _fit(image, side):
@@ -452,14 +460,9 @@ def encode_png(pixels):
     """A (28, 28) float array in [0, 1] -> 8-bit greyscale PNG bytes, to show what the
     network saw. Written directly (rows unfiltered, deflated): for 784 pixels, setting up
     Pillow's encoder costs ten times the work."""
-    grey = np.round(np.clip(pixels, 0.0, 1.0) * 255).astype(np.uint8)
-    height, width = grey.shape
+    height, width = pixels.shape
     rows = np.zeros((height, width + 1), np.uint8)   # each row: filter type 0, then its bytes
-    rows[:, 1:] = grey
-
-    def chunk(kind, payload):
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib_ng.crc32(kind + payload))
-
+    rows[:, 1:] = _to_bytes(pixels)
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)   # 8-bit grey, not interlaced
-    return (PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib_ng.compress(rows.tobytes(), 6))
-            + chunk(b"IEND", b""))
+    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib_ng.compress(rows.tobytes(), 6))
+            + _chunk(b"IEND", b""))

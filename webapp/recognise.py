@@ -79,16 +79,16 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     def read_pieces(pieces, *also):
         """(input, probabilities) of each piece, and the probabilities of the inputs `also`;
         what was not read before is read in one batch."""
+        keys = [(piece.box, piece.mask.tobytes()) for piece in pieces]
         new = {}
-        for piece in pieces:
-            key = (piece.box, piece.mask.tobytes())
+        for key, piece in zip(keys, pieces):
             if key not in read and key not in new:
                 t, l, b, r = piece.box
                 new[key] = preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
         batch = [*also, *new.values()]
         probabilities = classifier.predict(np.stack(batch)[..., None]) if batch else []
         read.update((key, (x, p)) for key, x, p in zip(new, new.values(), probabilities[len(also):]))
-        return [read[(piece.box, piece.mask.tobytes())] for piece in pieces], probabilities[:len(also)]
+        return [read[key] for key in keys], probabilities[:len(also)]
 
     def judge(pieces):   # how surely each candidate reads as a digit: where to cut touching digits
         return np.array([p.max() for _, p in read_pieces(pieces)[0]])

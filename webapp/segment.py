@@ -181,7 +181,7 @@ def _cut_touching(mask, width, height, confidence=None, alone=False, room=None, 
     margin = max(int(MIN_PART * height), int(np.ceil(width)))
     if span <= (SNUG if snug else WIDE) * height or span - 2 * margin < 1 or room[0] <= 0:
         return [mask]
-    if snug and (confidence is None or confidence([mask])[0] >= UNSURE):
+    if snug and confidence([mask])[0] >= UNSURE:   # snug candidates come with a judge
         return [mask]   # not wide, and read surely: one digit
     region = mask[top:bottom, left:right]
     ink = region.sum(axis=0)[margin:span - margin]
