@@ -4,13 +4,13 @@ The batch is float32 (N, 28, 28, 1) in [0, 1], white on black; the answer (N, 10
 probabilities. Two interchangeable runtimes for the same weights:
 
 - `.tflite` (the default): the LiteRT interpreter. A few milliseconds per call and no
-  TensorFlow in the worker's memory. Interpreters are not thread-safe, so each thread
-  gets its own, built from the model bytes read once.
+  TensorFlow in the worker's memory. An interpreter is not thread-safe, so each call
+  borrows one from a free list and gives it back: there are only ever as many as calls
+  running at once (one per busy thread), however many threads or greenlets exist.
 - `.keras`: Keras 3 on TensorFlow, called through one traced tf.function (never
   model.predict, which sets up a whole input pipeline per call). Safe under threads.
 """
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -46,33 +46,46 @@ class LiteClassifier:
     def __init__(self, path):
         self.path = Path(path)
         self._model = self.path.read_bytes()
-        self._local = threading.local()
+        self._free = []   # idle interpreters; list.pop and list.append are atomic
         self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))  # fail now, not at the first request
 
-    def _interpreter(self, n):
-        local = self._local
-        if getattr(local, "interpreter", None) is None:
-            try:
-                from ai_edge_litert.interpreter import Interpreter
-            except ImportError:  # the runtime bundled with full TensorFlow
-                from tensorflow.lite import Interpreter
-            local.interpreter = Interpreter(model_content=self._model, num_threads=1)
-            local.batch = None
-        interpreter = local.interpreter
-        if local.batch != n:
-            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [n, *INPUT_SHAPE])
-            interpreter.allocate_tensors()
-            local.input = interpreter.get_input_details()[0]["index"]
-            local.output = interpreter.get_output_details()[0]["index"]
-            local.batch = n
-        return interpreter
+    def _new_interpreter(self):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:  # the runtime bundled with full TensorFlow
+            from tensorflow.lite import Interpreter
+        return _Sized(Interpreter(model_content=self._model, num_threads=1))
 
     def predict(self, batch):
         batch = _check(batch)
-        interpreter = self._interpreter(len(batch))
-        interpreter.set_tensor(self._local.input, batch)
+        try:
+            sized = self._free.pop()
+        except IndexError:
+            sized = self._new_interpreter()
+        try:
+            return sized.run(batch)
+        finally:
+            self._free.append(sized)
+
+
+class _Sized:
+    """An interpreter and the batch size its tensors are allocated for (resized on change)."""
+
+    def __init__(self, interpreter):
+        self.interpreter = interpreter
+        self.batch = None
+
+    def run(self, batch):
+        interpreter = self.interpreter
+        if self.batch != len(batch):
+            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [len(batch), *INPUT_SHAPE])
+            interpreter.allocate_tensors()
+            self.input = interpreter.get_input_details()[0]["index"]
+            self.output = interpreter.get_output_details()[0]["index"]
+            self.batch = len(batch)
+        interpreter.set_tensor(self.input, batch)
         interpreter.invoke()
-        return interpreter.get_tensor(self._local.output).copy()
+        return interpreter.get_tensor(self.output).copy()
 
 
 class KerasClassifier:
