@@ -7,8 +7,10 @@ core).
 
 import multiprocessing
 import os
+from functools import partial
 
 import gevent
+from gevent.server import StreamServer
 from gunicorn.workers.ggevent import GeventWorker
 
 bind = os.environ.get("DIGITS_BIND", "0.0.0.0:8000")
@@ -21,10 +23,42 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # - A request is handled where it is read: no hand-off to a thread pool and back, which in
 #   gunicorn's threaded worker cost 0.2-1.7 ms of every request (paired runs, one at a time).
 # - A slow client (a tablet on weak Wi-Fi) holds a greenlet, not a worker.
-# - Connections that arrive together are shared: a worker accepts only between requests
-#   (one at a time, as gunicorn sets it up for several workers), so while one is busy the
-#   other takes the connection. The stock threaded worker let one worker take all 16 of 16
-#   connections in 3 runs of 5 (tests/test_serving.py checks the sharing).
+# - Connections that arrive together are shared between the workers (PacedServer).
+
+
+class PacedServer(StreamServer):
+    """gevent's server, which after accepting a connection waits for that connection's
+    first request to begin (at most ACCEPT_PAUSE) before it accepts another.
+
+    Why: a kept-alive connection stays with the worker that accepted it. When several
+    connect at once, a worker whose first connection had not yet sent its request looked
+    idle and went on accepting: 4 connections all on one worker (half the throughput) in
+    1 run of 6. While this worker waits or works on that request, another worker accepts.
+    The stock threaded worker was worse: all 16 of 16 on one worker in 3 runs of 5.
+    """
+
+    ACCEPT_PAUSE = 0.01   # seconds; for a connection that sends nothing (a browser's preconnect)
+    max_accept = 1        # connections accepted per wake-up
+    _pause = None
+
+    def do_read(self):
+        accepted = super().do_read()
+        if accepted:
+            self.stop_accepting()
+            self._pause = gevent.spawn_later(self.ACCEPT_PAUSE, self._pause_over)
+        return accepted
+
+    def _pause_over(self):
+        self._pause = None   # this greenlet: resume() must not kill it
+        self.resume()
+
+    def resume(self):
+        """Accept again (a request has begun, or the pause is over)."""
+        if self._pause is not None:
+            self._pause.kill(block=False)
+            self._pause = None
+        if self.started:   # not closed by a shutdown meanwhile
+            self.start_accepting()
 
 
 class FairGeventWorker(GeventWorker):
@@ -39,9 +73,24 @@ class FairGeventWorker(GeventWorker):
     still 0.3-0.9 s).
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.servers = []
+
     def handle_request(self, listener_name, req, sock, addr):
+        for server in self.servers:
+            server.resume()   # takes effect once this request is done: it does not yield
         super().handle_request(listener_name, req, sock, addr)
         gevent.idle()
+
+    def server_class(self, listener, spawn, ssl_context=None, **_pywsgi_options):
+        """GeventWorker.run() builds each listener's server through `server_class` when one
+        is set (its hook for gevent's own WSGI server). Here it builds a PacedServer that
+        hands each connection to gunicorn's HTTP handling, as the stock worker's does."""
+        ssl = {"ssl_context": ssl_context} if ssl_context is not None else {}
+        server = PacedServer(listener, handle=partial(self.handle, listener), spawn=spawn, **ssl)
+        self.servers.append(server)
+        return server
 
 
 worker_class = FairGeventWorker
