@@ -51,6 +51,20 @@ def test_keras_runtime_wrapper_matches_tflite(digits):
     assert np.abs(a - b).max() < 1e-3
 
 
+def test_tflite_classifier_called_from_many_threads_at_once(digits):
+    """Each call borrows its own interpreter: calls running together (threads of a worker,
+    or batches of different sizes) never share one and get the same answers as alone."""
+    from concurrent.futures import ThreadPoolExecutor
+    x, _ = digits
+    classifier = load_classifier(MODEL_DIR / "digits.tflite")
+    batches = [x[i:i + n] for i, n in zip(range(0, 160, 8), [1, 3, 8, 2] * 5)]
+    alone = [classifier.predict(b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(classifier.predict, batches * 5))
+    for got, want in zip(together, alone * 5):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_classifier_rejects_wrong_shapes():
     classifier = load_classifier(MODEL_DIR / "digits.tflite")
     with pytest.raises(ValueError):
