@@ -27,8 +27,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 
 
 class PacedServer(StreamServer):
-    """gevent's server, which after accepting a connection waits for that connection's
-    first request to begin (at most ACCEPT_PAUSE) before it accepts another.
+    """gevent's server, which after accepting a connection waits until a request begins on
+    this worker (at most ACCEPT_PAUSE) before it accepts another.
 
     Why: a kept-alive connection stays with the worker that accepted it. When several
     connect at once, a worker whose first connection had not yet sent its request looked
@@ -47,11 +47,14 @@ class PacedServer(StreamServer):
         accepted = super().do_read()
         if accepted:
             self.stop_accepting()
+            if self._pause is not None:   # accepting restarted early (gevent does, when a full pool frees up)
+                self._pause.kill(block=False)
             self._pause = gevent.spawn_later(self.ACCEPT_PAUSE, self._pause_over)
         return accepted
 
     def _pause_over(self):
-        self._pause = None   # this greenlet: resume() must not kill it
+        if self._pause is gevent.getcurrent():
+            self._pause = None   # this greenlet: resume() must not kill it
         self.resume()
 
     def resume(self):
@@ -83,7 +86,10 @@ class FairGeventWorker(GeventWorker):
         for server in self.servers:
             server.resume()   # takes effect once this request is done: it does not yield
         super().handle_request(listener_name, req, sock, addr)
-        gevent.idle()
+        try:
+            gevent.idle()
+        except gevent.GreenletExit:   # killed by a shutdown while waiting: the answer is already sent
+            return
 
     def server_class(self, listener, spawn, ssl_context=None, **_pywsgi_options):
         """GeventWorker.run() builds each listener's server through `server_class` when one
