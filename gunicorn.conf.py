@@ -35,8 +35,8 @@ class PacedServer(StreamServer):
     idle and went on accepting: 4 connections all on one worker (half the throughput) in
     1 run of 6. While this worker waits or works on that request, another worker accepts.
     The stock threaded worker was worse: all 16 of 16 on one worker in 3 runs of 5.
-    With wrk on the same two cores, 4 connections still sometimes end up on one worker
-    (2 runs of 5); 16 have been shared in every run (README, Speed).
+    wrk's 4 connections still sometimes end up split 3 to 1 (2 runs of 5: wrk opens a
+    fifth, silent one); 16 have been shared in every run (README, Speed).
     """
 
     ACCEPT_PAUSE = 0.01   # seconds; for a connection that sends nothing (a browser's preconnect)
