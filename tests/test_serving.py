@@ -29,6 +29,13 @@ def one_worker(tmp_path_factory):
         yield port, log
 
 
+def predict_request(digit):
+    """The raw bytes of one POST /api/predict of an MNIST digit drawn on the canvas."""
+    body = json_body(synth.png_bytes(synth.render(digit / 255.0, 300, 20)))
+    return (f"POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
 def workers_of(master):
     return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
@@ -61,9 +68,7 @@ def test_connections_arriving_together_are_shared_by_the_workers(two_workers, mn
     process, port = two_workers
     workers = workers_of(process.pid)
     assert len(workers) == WORKERS
-    body = json_body(synth.png_bytes(synth.render(mnist_sample["x_test"][0] / 255.0, 300, 20)))
-    request = (f"POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    request = predict_request(mnist_sample["x_test"][0])
     count, fewest = (4, 1) if connect_first else (16, 3)
     sockets = []
     try:
@@ -92,9 +97,7 @@ def test_a_connection_with_requests_queued_does_not_hold_up_the_others(one_worke
     not after all of them (a greenlet whose next request is already read never has to
     wait, so without taking turns it kept the worker to itself)."""
     port, log = one_worker
-    body = json_body(synth.png_bytes(synth.render(mnist_sample["x_test"][1] / 255.0, 300, 20)))
-    predict = (f"POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    predict = predict_request(mnist_sample["x_test"][1])
     busy, other = socket.create_connection(("127.0.0.1", port)), socket.create_connection(("127.0.0.1", port))
     try:
         busy.sendall(predict * QUEUED)

@@ -36,6 +36,7 @@ MIN_CONTRAST = 0.15      # darkest ink vs. background, as a fraction of full sca
 INK_LEVEL = 0.2          # contrast below this fraction of the ink's own is background
 INK_THRESHOLD = 0.25     # an ink map's pixel above this is ink, for boxes, components and widths
 INK_BYTE = int(INK_THRESHOLD * 255) + 1   # the same rule for 8-bit pixels: this byte and above is ink
+SEE_THROUGH = 250        # an alpha byte below this is see-through: the image's transparency is its drawing
 SPECK_FRACTION = 0.10    # a component with less of the ink than this ...
 SPECK_EXTENT = 0.15      # ... and smaller than this fraction of the drawing is a stray dot
 
@@ -250,12 +251,13 @@ def read_ink(data, max_pixels=DEFAULT_MAX_PIXELS):
     canvas export only the rows with something on them are decoded (see _canvas_band)."""
     png = _inflated_png(data, max_pixels)   # inflated once, whichever way it is read
     band = _canvas_band(png, data)
-    if band is None or (band[1] == 0 and band[0].shape[0] == band[2][1] and band[0].min() >= 250):
-        image = _decode_image(data, max_pixels, png)   # not a canvas, or opaque: its ink is in its colours
-        return (*ink_in_box(image), image.size)
-    alpha, top, size = band
-    ink, (t, left) = _alpha_ink_in_box(alpha)
-    return ink, (top + t, left), size
+    if band is not None:
+        alpha, top, size = band
+        if alpha.shape[0] < size[1] or _see_through(alpha):   # rows left out are transparent ones
+            ink, (t, left) = _alpha_ink_in_box(alpha)
+            return ink, (top + t, left), size
+    image = _decode_image(data, max_pixels, png)   # not a canvas, or opaque: its ink is in its colours
+    return (*ink_in_box(image), image.size)
 
 
 def ink_map(image):
@@ -299,9 +301,15 @@ def _drawing_alpha(image):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "La", "RGBa"):
         alpha = np.asarray(image.getchannel("A"))
-        if alpha[0, 0] < 250 or alpha.min() < 250:   # some pixels are see-through: the strokes are the opaque ones
+        if _see_through(alpha):   # the strokes are the opaque pixels
             return image, alpha
     return image, None
+
+
+def _see_through(alpha):
+    """Whether some pixels are see-through, so that the transparency carries the drawing
+    (a corner is checked first: on a canvas it settles the question at once)."""
+    return alpha[0, 0] < SEE_THROUGH or alpha.min() < SEE_THROUGH
 
 
 def _opaque_ink(image):
