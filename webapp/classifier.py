@@ -69,19 +69,20 @@ class LiteClassifier:
 
 
 class _Sized:
-    """An interpreter and the batch size its tensors are allocated for (resized on change)."""
+    """An interpreter and the batch size its tensors are allocated for (resized on change;
+    the tensors' indices stay the same)."""
 
     def __init__(self, interpreter):
         self.interpreter = interpreter
+        self.input = interpreter.get_input_details()[0]["index"]
+        self.output = interpreter.get_output_details()[0]["index"]
         self.batch = None
 
     def run(self, batch):
         interpreter = self.interpreter
         if self.batch != len(batch):
-            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [len(batch), *INPUT_SHAPE])
+            interpreter.resize_tensor_input(self.input, [len(batch), *INPUT_SHAPE])
             interpreter.allocate_tensors()
-            self.input = interpreter.get_input_details()[0]["index"]
-            self.output = interpreter.get_output_details()[0]["index"]
             self.batch = len(batch)
         interpreter.set_tensor(self.input, batch)
         interpreter.invoke()
