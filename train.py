@@ -175,6 +175,13 @@ def build_model():
 
 
 # ---------------------------------------------------------------- train
+def watch_from(epochs):
+    """The first epoch (0-based) early stopping watches: the second half of the schedule.
+    While the learning rate is high, validation loss swings from epoch to epoch, and a
+    lucky early epoch would otherwise end the run before the rate comes down."""
+    return epochs // 2
+
+
 def cosine_rate(epoch, epochs, peak=1e-3, floor=1e-5):
     """Cosine annealing from `peak` to `floor` over the run: the last epochs fine-tune."""
     return floor + (peak - floor) * 0.5 * (1 + np.cos(np.pi * epoch / max(epochs - 1, 1)))
@@ -187,13 +194,21 @@ def train(model, train_data, val_data, args, seed):
     augment = None if args.no_augment else make_augment(stroke=not args.no_stroke_augment)
     callbacks = [
         keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs)),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True,
+                                      start_from_epoch=watch_from(args.epochs)),
     ]
     started = time.time()
     history = model.fit(make_dataset(*train_data, args.batch_size, seed, augment),
                         validation_data=make_dataset(*val_data, 512, seed),
                         epochs=args.epochs, callbacks=callbacks, verbose=2)
     return history.history, time.time() - started
+
+
+def best_epoch(val_loss, epochs):
+    """The 1-based epoch whose weights early stopping kept: the lowest validation loss
+    among the epochs it watched."""
+    start = min(watch_from(epochs), len(val_loss) - 1)
+    return start + int(np.argmin(val_loss[start:])) + 1
 
 
 def average_logits(members):
@@ -393,7 +408,8 @@ def main(argv=None):
             members.append(member)
             seconds += took
             runs.append({"seed": args.seed + i, "epochs_run": len(history["loss"]),
-                         "best_epoch": int(np.argmin(history["val_loss"])) + 1, "training_seconds": round(took, 1),
+                         "best_epoch": best_epoch(history["val_loss"], args.epochs),
+                         "training_seconds": round(took, 1),
                          "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.items()}})
         model = average_logits(members)
         temperature = fit_temperature(model.predict(val_data[0], batch_size=512, verbose=0), val_data[1])

@@ -95,12 +95,14 @@ def stroke_png(strokes, brush):
     return synth.png_bytes(rgba)
 
 
-def api_numbers(port, x, y, count, rng, brush):
-    """Numbers written as write_number writes them, drawn with `brush`, posted to the API."""
+def api_numbers(port, x, y, count, rng, brush, with_strokes=True):
+    """Numbers written as write_number writes them, drawn with `brush`, posted to the API
+    with their strokes, as the page posts them (or, `with_strokes` false, the bitmap alone)."""
     hits, totals, errors = {True: 0, False: 0}, {True: 0, False: 0}, 0
     for _ in range(count):
         strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
-        status, answer = serve.request(port, "POST", "/api/predict", payloads.json_body(stroke_png(strokes, brush)))
+        body = payloads.json_body(stroke_png(strokes, brush), strokes if with_strokes else None)
+        status, answer = serve.request(port, "POST", "/api/predict", body)
         errors += status != 200
         totals[touching] += 1
         hits[touching] += status == 200 and json.loads(answer)["number"] == truth
@@ -274,6 +276,10 @@ def main(argv=None):
                 key = "api_numbers" + ("" if fraction == "pad" else f" brush {fraction}")
                 results[key] = api_numbers(port, x, y, args.api_numbers, np.random.default_rng(args.seed + 1), brush)
                 print(f"{key}:", results[key], flush=True)
+            # the same numbers as a client that posts only the bitmap sends them
+            results["api_numbers bitmap only"] = api_numbers(port, x, y, args.api_numbers,
+                                                             np.random.default_rng(args.seed + 1), pad_brush(), False)
+            print("api_numbers bitmap only:", results["api_numbers bitmap only"], flush=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),

@@ -31,9 +31,13 @@ def canvas_bodies(count, seed=0):
     return bodies
 
 
-def json_body(png):
-    """The body the page posts for a PNG: {"image": "<data URL>"}, as bytes."""
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}).encode()
+def json_body(png, strokes=None):
+    """The body the page posts for a PNG: {"image": "<data URL>"}, with the strokes that
+    drew it if given ({"strokes": [[[x, y], ...], ...]}, rounded as the page rounds them), as bytes."""
+    body = {"image": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+    if strokes:
+        body["strokes"] = [[[round(x, 1), round(y, 1)] for x, y in stroke] for stroke in strokes]
+    return json.dumps(body).encode()
 
 
 def write_jsonl(bodies, path):

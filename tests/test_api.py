@@ -113,6 +113,26 @@ def test_bad_input_gets_a_clear_4xx(client, kwargs, status):
     assert isinstance(body["error"], str) and len(body["error"]) > 10
 
 
+@pytest.mark.parametrize("strokes", ['"1,2"', "{}", "[[1, 2]]", "[[[1, 2, 3]]]", '[[["1", 2]]]', "[[[true, 2]]]",
+                                     "[[[NaN, 2]]]", "[[[1e999, 2]]]", "[[[1" + "0" * 400 + ", 2]]]",
+                                     "[[[-1e300, 2], [1e300, 2]], [[0, 0], [1, 1]]]",
+                                     "[" + ",".join(["[" + ",".join(["[0, 0]"] * 60_000) + "]"] * 2) + "]"])
+def test_bad_strokes_get_a_clear_400(client, drawn_digits, strokes):
+    image = data_url(drawn_digits[1][0])
+    body = '{"image": "%s", "strokes": %s}' % (image, strokes)
+    response = client.post("/api/predict", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert '"strokes"' in response.get_json()["error"]
+
+
+def test_strokes_are_optional_and_strokes_of_another_drawing_are_ignored(client, drawn_digits):
+    image = data_url(drawn_digits[7][0])
+    plain = client.post("/api/predict", json={"image": image}).get_json()
+    for strokes in ([], [[[5, 5], [6, 6]], [[500, 5]]]):   # none, and lines far from the ink
+        body = client.post("/api/predict", json={"image": image, "strokes": strokes}).get_json()
+        assert body["number"] == plain["number"] == "7" and body["probabilities"] == plain["probabilities"]
+
+
 def test_body_over_the_limit_is_413(app, client):
     limit = app.config["MAX_CONTENT_LENGTH"]
     response = client.post("/api/predict", data=b"x" * (limit + 1), content_type="application/json")

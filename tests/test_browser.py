@@ -532,6 +532,28 @@ def test_a_number_is_read_digit_by_digit(page, live_server, screenshot_dir):
     assert_answer_shown(page, state, response)
 
 
+def test_a_one_touching_the_zero_after_it_is_read_apart_by_its_strokes(page, live_server):
+    """The 1's ink touches the 0's, so the bitmap alone holds one piece; the strokes the
+    page posts beside it tell the server which ink is the 1's."""
+    requests = predict_requests(page)
+    open_page(page, live_server)
+    touching_10 = one_at(0.40) + zero_at(0.513)   # centre lines 0.028 of the pad apart; the brush is 1/30
+    draw(page, touching_10)
+    settle(page)
+    posted = requests[-1].post_data_json
+    width, height = png_size(posted["image"])
+    assert len(posted["strokes"]) == 2
+    for stroke, drawn in zip(posted["strokes"], touching_10):   # the export's pixels, in the order drawn
+        assert stroke[0] == pytest.approx([drawn[0][0] * width, drawn[0][1] * height], abs=1.5)
+    response = requests[-1].response().json()
+    assert response["number"] == "10", response
+    expect(page.locator("#number")).to_have_attribute("data-number", "10")
+    expect(page.locator("#boxes")).to_have_attribute("data-boxes", "2")
+    bitmap_only = page.request.post(live_server + "/api/predict", data=json.dumps({"image": posted["image"]}),
+                                    headers={"Content-Type": "application/json"}).json()
+    assert len(bitmap_only["digits"]) == 1   # without the strokes: one piece
+
+
 def test_the_posted_drawing_is_at_most_560_px(browser, live_server, screenshot_dir):
     """On a DPR-2 tablet the backing store is ~1500 px; what is posted is re-rendered small."""
     context = browser.new_context(viewport={"width": 820, "height": 1180}, device_scale_factor=2)

@@ -225,3 +225,86 @@ def test_digits_overlapping_in_x_are_cut_where_the_model_is_unsure_of_them_whole
     pair = split_digits(ink)[0]
     assert pair.xywh[2] <= segment.WIDE * pair.xywh[3]   # not wide: only the model sees two digits in it
     assert recognise.read_image(png(ink), app.extensions["classifier"]).number == number
+
+
+# ---------------------------------------------------------------- with the pen strokes
+ZERO_IN_HALVES = [[(50, 0), (5, 40), (0, 100), (5, 160), (50, 200)],
+                  [(52, 0), (95, 40), (100, 100), (95, 160), (52, 200)]]
+
+
+def test_strokes_split_a_one_touching_the_digit_after_it():
+    strokes = place(ONE, 100) + place(ROUND_ZERO, 116)   # the inks overlap by 2 px; the centre lines do not meet
+    ink = canvas(strokes)
+    assert len(split_digits(ink)) == 1                   # the ink alone: one piece, not wide enough to cut
+    one, zero = split_digits(ink, strokes=strokes)
+    assert one.xywh[0] == 91 and one.xywh[2] <= 20       # the 1 alone, ...
+    assert zero.xywh[2] >= 100                           # ... and the 0 whole
+
+
+FOUR_BAR_TO_STEM = [[(60, 0), (0, 120), (92, 120)], [(100, 30), (100, 200)]]   # the bar stops at the stem
+
+
+@pytest.mark.parametrize("shape", [ZERO_IN_HALVES, FOUR_BAR_TO_STEM])
+def test_strokes_of_one_digit_side_by_side_stay_one_digit(shape):
+    strokes = place(shape, 300)
+    assert segment._side_by_side(strokes)   # the strokes' columns apart: only their meeting keeps them one
+    assert len(split_digits(canvas(strokes), strokes=strokes)) == 1
+
+
+def test_the_halves_of_a_zero_meet_within_reach():
+    strokes = place(ZERO_IN_HALVES, 300)
+    mask = segment.ink_mask(canvas(strokes))
+    top, left, bottom, right = segment.bounding_box(mask)
+    lines = segment._stroke_lines(mask[top:bottom, left:right], strokes, left, top)
+    assert segment._join_meeting([[0], [1]], lines, 0.5) == [[0], [1]]   # at a reach of 0.5 px they do not
+    assert segment._join_meeting([[0], [1]], lines, segment.LINES_MEET * 18) == [[0, 1]]
+
+
+def test_the_parts_share_out_the_ink_exactly():
+    strokes = place(ONE, 100) + place(ROUND_ZERO, 116)
+    ink = canvas(strokes)
+    whole = np.zeros(ink.shape, int)
+    for piece in split_digits(ink, strokes=strokes):
+        top, left, bottom, right = piece.box
+        whole[top:bottom, left:right] += piece.mask
+    assert np.array_equal(whole, segment.ink_mask(ink).astype(int))   # every ink pixel in one part
+
+
+def test_strokes_that_do_not_lie_on_the_ink_are_ignored():
+    strokes = place(ONE, 100) + place(ROUND_ZERO, 116)
+    ink = canvas(strokes)
+    bitmap_only = [p.box for p in split_digits(ink)]
+    elsewhere = [[(x + 400, y) for x, y in line] for line in strokes]
+    far_off = [[(-900_000, 5), (900_000, 5)], [(3, -900_000), (3, 900_000)]]
+    dots = [line[:1] for line in strokes]   # one point each, side by side: most of the ink is far from them
+    assert segment._side_by_side(dots)
+    for other in (elsewhere, far_off, dots):
+        assert [p.box for p in split_digits(ink, strokes=other)] == bitmap_only
+
+
+def test_more_strokes_than_the_limit_are_not_looked_at():
+    strokes = place(ONE, 100) + place(ROUND_ZERO, 116)
+    assert len(split_digits(canvas(strokes), strokes=strokes)) == 2
+    many = strokes + [strokes[0]] * segment.MAX_STROKES   # the 1 gone over again and again
+    assert len(split_digits(canvas(strokes), strokes=many)) == 1
+
+
+def written_touching(x, first, second, overlap=4, height=160, brush=14):
+    """Two MNIST digits written stroke by stroke, the second's ink `overlap` px into the first's:
+    the strokes and the PNG the page would post."""
+    a, b = (synth.strokes(x[i] / 255.0, height, (0.0, 0.0)) for i in (first, second))
+    a_right = max(px for line in a for px, _ in line)
+    b_left = min(px for line in b for px, _ in line)
+    shift = 100 + a_right + brush - overlap - b_left
+    strokes = ([[(px + 100, py + 150) for px, py in line] for line in a]
+               + [[(px + shift, py + 150) for px, py in line] for line in b])
+    return strokes, png(synth.draw_strokes(strokes, brush, (500, 300)) / 255.0)
+
+
+@pytest.mark.parametrize("first, second, number", [(1, 36, "18"), (1, 22, "13"), (1, 24, "12")])
+def test_a_one_touching_its_neighbour_is_read_apart_with_the_strokes(app, mnist_sample, first, second, number):
+    strokes, image = written_touching(mnist_sample["x_test"], first, second)
+    ink, _, _ = preprocess.read_ink(image)
+    assert len(split_digits(ink)) == 1   # one connected piece, too narrow for a geometric cut
+    classifier = app.extensions["classifier"]
+    assert recognise.read_image(image, classifier, strokes=strokes).number == number

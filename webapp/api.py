@@ -6,6 +6,7 @@ writing the answer. Every failure a client can cause is a 4xx with {"error": mes
 
 import base64
 import binascii
+import math
 import time
 
 from flask import Blueprint, current_app, jsonify, request
@@ -47,10 +48,10 @@ def _http_error(error):
 @bp.post("/api/predict")
 def predict():
     started = time.perf_counter()
-    data = _image_bytes()
+    data, strokes = _image_bytes()
     result = recognise.read_image(data, current_app.extensions["classifier"],
                                   max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-                                  reject_below=current_app.config["REJECT_BELOW"])
+                                  reject_below=current_app.config["REJECT_BELOW"], strokes=strokes)
     body = result.whole.as_json()
     body["input"] = _png_data_url(result.whole)
     body["number"] = result.number
@@ -73,19 +74,20 @@ def healthz():
 
 
 def _image_bytes():
-    """The image in the request: a multipart file field `image`, a raw image/* body, or
-    JSON {"image": "<data URL or bare base64>"}."""
+    """The image in the request, and the strokes that drew it if the client sent them: a
+    multipart file field `image`, a raw image/* body, or JSON {"image": "<data URL or
+    bare base64>", "strokes": [[[x, y], ...], ...]} (strokes optional)."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("image")
         if upload is not None:
-            return upload.read()
+            return upload.read(), None
         if "image" in request.form:
-            return _decode_base64(request.form["image"])
+            return _decode_base64(request.form["image"]), None
         fields = sorted(set(request.files) | set(request.form))
         raise BadRequest("expected a file field named 'image'"
                          + (f"; got {', '.join(repr(f) for f in fields)}" if fields else ""))
     if request.mimetype.startswith("image/"):
-        return request.get_data()
+        return request.get_data(), None
     try:
         payload = request.get_json(force=True, silent=True)
     except RecursionError:   # JSON nested deeper than Python's parser goes
@@ -97,7 +99,43 @@ def _image_bytes():
         raise BadRequest('the JSON body needs a field "image" holding a data URL or base64 image')
     if not isinstance(payload["image"], str):
         raise BadRequest('"image" must be a string: a data URL or base64 of a PNG or JPEG')
-    return _decode_base64(payload["image"])
+    return _decode_base64(payload["image"]), _strokes(payload.get("strokes"))
+
+
+MAX_STROKE_POINTS = 100_000   # far more than a pad full of writing; a bound on the work
+MAX_COORDINATE = 1_000_000    # pixels from the image's corner, either way
+
+
+def _coordinate(value):
+    """Whether a JSON value is a usable x or y: a number, finite and not absurdly far off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) <= MAX_COORDINATE
+    except OverflowError:   # an integer too large for a float
+        return False
+
+
+def _strokes(value):
+    """The optional "strokes": polylines of [x, y] points in the image's pixels, in the
+    order drawn, as tuples of floats; None when absent."""
+    if value is None:
+        return None
+    shape = '"strokes" must be a list of strokes, each a list of [x, y] points'
+    if not isinstance(value, list) or not all(isinstance(stroke, list) for stroke in value):
+        raise BadRequest(shape)
+    if sum(len(stroke) for stroke in value) > MAX_STROKE_POINTS:
+        raise BadRequest(f'"strokes" may hold at most {MAX_STROKE_POINTS:,} points')
+    strokes = []
+    for stroke in value:
+        points = []
+        for point in stroke:
+            if not (isinstance(point, list) and len(point) == 2 and all(map(_coordinate, point))):
+                raise BadRequest(shape + f", x and y numbers within {MAX_COORDINATE:,} px of the image")
+            points.append((float(point[0]), float(point[1])))
+        if points:
+            strokes.append(points)
+    return strokes
 
 
 def _decode_base64(text):

@@ -70,8 +70,11 @@ class Result:
         return "".join(str(d.digit) if d.is_digit else "?" for d in self.digits)
 
 
-def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0):
-    """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read."""
+def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None):
+    """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read.
+
+    `strokes`, the pen strokes that drew the image (polylines of (x, y) in its pixels, in
+    the order drawn), if known, help tell touching digits apart."""
     ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
     read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
@@ -93,7 +96,9 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     def judge(pieces):   # how surely each candidate reads as a digit: where to cut touching digits
         return np.array([p.max() for _, p in read_pieces(pieces)[0]])
 
-    pieces = segment.split_digits(ink, judge)
+    if strokes:
+        strokes = [[(x - left, y - top) for x, y in stroke] for stroke in strokes]
+    pieces = segment.split_digits(ink, judge, strokes)
     whole_input = preprocess.to_mnist(ink)
     digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch
     inputs = [whole_input] + [x for x, _ in digits]

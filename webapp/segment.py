@@ -6,12 +6,18 @@ it; components side by side stay apart, and a fragment far shorter and lighter t
 digits around it (a bar drawn off to the side) joins its nearest neighbour. A candidate
 wider than a digit, where digits touch, may be cut: geometry proposes the columns and,
 when a `judge` is given, the model chooses among them (see _cut_touching).
-Pure numpy/SciPy, like preprocess; the judge is passed in, so no model lives here.
+
+When the pen strokes are known (the page posts them beside its bitmap), a candidate whose
+strokes stand side by side, such as a 1 written touching the 8 after it, is first split
+along them: each ink pixel goes with the stroke whose centre line is nearest, so touching
+or slightly overlapping digits come apart whole (see _split_by_strokes).
+Pure numpy/SciPy/Pillow, like preprocess; the judge is passed in, so no model lives here.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from webapp.preprocess import bounding_box, ink_mask, stroke_width
@@ -36,6 +42,13 @@ SNUG = 0.75              # in a number, a candidate this wide that the model is 
 CUT_SURE = 0.98          # a candidate not VERY_WIDE is cut only if its sides' readings multiply to this
 CHAIN = 2.0              # a drawing alone this much wider than high is several digits, however it reads
 ALONE_PART = 0.6         # a drawing alone is cut at a clear column only with both sides this share of the height wide
+STROKE_REACH = 1.0       # ink this many stroke widths (+ 2 px) from every posted stroke's centre line ...
+STROKES_EXPLAIN = 0.98   # ... must be rarer than this share, or the strokes are not this drawing's and are ignored
+STROKE_ON_INK = 0.5      # a stroke belongs to the candidate holding this share of its centre line
+STROKE_SPLIT = 0.5       # strokes side by side are split when their parts read this surely against the whole
+MAX_STROKES = 4 * MAX_DIGITS   # beyond this many strokes (hatching, scribbles) ...
+MAX_STROKE_POINTS = 20_000     # ... or points, the strokes are not looked at
+LINES_MEET = 0.7         # strokes whose centre lines come this many stroke widths close are one digit's
 
 
 @dataclass
@@ -50,11 +63,13 @@ class Piece:
         return [left, top, right - left, bottom - top]
 
 
-def split_digits(ink, judge=None):
+def split_digits(ink, judge=None, strokes=None):
     """Digit candidates in an ink map, ordered left to right. Empty list for no ink.
 
     `judge`, if given, takes a list of Pieces and returns how confidently each reads as
     a digit (an array of numbers in [0, 1]); it decides where touching digits are cut.
+    `strokes`, if given, are the pen strokes that drew the ink, in its pixels and in the
+    order drawn: polylines [(x, y), ...]; they are ignored if they do not cover the ink.
     """
     mask = ink_mask(ink)
     box = bounding_box(mask)
@@ -76,15 +91,7 @@ def split_digits(ink, judge=None):
         masks = [mask]
     else:
         masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
-    boxes = [bounding_box(m) for m in masks]
-    height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
-    wide = [b[3] - b[1] > WIDE * height for b in boxes]
-    # in a number, narrower candidates may be two digits overlapping in x: the model decides
-    snug = [judge is not None and len(masks) > 1 and not w and b[3] - b[1] > SNUG * height
-            for b, w in zip(boxes, wide)]
-    width = stroke_width(mask) if any(wide) or any(snug) else None   # needed only to cut touching digits
-    if width is not None and height < MIN_STROKES_HIGH * width:
-        wide = snug = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
+    height = max(b[2] - b[0] for b in map(bounding_box, masks))   # the digits' height: the tallest candidate's
 
     def piece(part):
         t, l, btm, r = bounding_box(part)
@@ -93,6 +100,25 @@ def split_digits(ink, judge=None):
     def confidence(parts):
         return np.asarray(judge([piece(p) for p in parts]), dtype=float)
 
+    if (strokes and len(strokes) <= MAX_STROKES and sum(map(len, strokes)) <= MAX_STROKE_POINTS
+            and _side_by_side(strokes)):   # as where digits touch
+        lines = _stroke_lines(mask, strokes, left, top)
+        if lines is not None:
+            split = []
+            for k, m in enumerate(masks):
+                parts = _split_by_strokes(m, lines, height, confidence if judge else None)
+                fits = parts is not None and len(split) + len(parts) + len(masks) - k - 1 <= MAX_DIGITS
+                split += parts if fits else [m]
+            masks = split
+    boxes = [bounding_box(m) for m in masks]
+    wide = [b[3] - b[1] > WIDE * height for b in boxes]
+    # in a number, narrower candidates may be two digits overlapping in x: the model decides
+    snug = [judge is not None and len(masks) > 1 and not w and b[3] - b[1] > SNUG * height
+            for b, w in zip(boxes, wide)]
+    width = stroke_width(mask) if any(wide) or any(snug) else None   # needed only to cut touching digits
+    if width is not None and height < MIN_STROKES_HIGH * width:
+        wide = snug = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
+
     pieces = []
     room = [MAX_DIGITS - len(masks)]   # cuts left: each adds one piece
     for piece_mask, is_wide, is_snug in zip(masks, wide, snug):
@@ -100,6 +126,127 @@ def split_digits(ink, judge=None):
                                is_snug) if is_wide or is_snug else [piece_mask])
         pieces += [piece(part) for part in parts]
     return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
+
+
+def _side_by_side(strokes):
+    """Whether any strokes stand side by side (a quick look at their points' columns,
+    before any pixel work): a digit drawn in one stroke, or in strokes over one another,
+    has nothing for the strokes to tell."""
+    spans = [(min(x for x, _ in stroke), max(x for x, _ in stroke)) for stroke in strokes]
+    slices = [(slice(0, 1), slice(int(np.floor(a)), int(np.floor(b)) + 1)) for a, b in spans]
+    return len(_group_by_columns(list(range(len(strokes))), slices)) > 1
+
+
+def _stroke_lines(mask, strokes, left, top):
+    """The strokes' centre lines drawn one pixel wide into the ink's box: an int array,
+    k + 1 where stroke k passes, 0 elsewhere. None when the strokes do not explain the
+    ink (much of it lies far from every line): they are then not this drawing's."""
+    height, width = mask.shape
+    canvas = Image.new("I", (width, height), 0)
+    draw = ImageDraw.Draw(canvas)
+    for k, stroke in enumerate(strokes):   # canvas pixel i spans [i, i + 1); Pillow rounds down alike
+        points = np.asarray(stroke, dtype=float) - (left, top)
+        if len(points) == 1:
+            points = np.concatenate([points, points])
+        if points.min() >= 0 and np.all(points.max(axis=0) <= (width, height)):   # the usual case: all in the box
+            draw.line(points.ravel().tolist(), fill=k + 1, width=1)
+            continue
+        for a, b in _clipped_segments(points[:-1], points[1:], width, height):
+            draw.line([tuple(a), tuple(b)], fill=k + 1, width=1)
+    lines = np.asarray(canvas)
+    if not lines.any():
+        return None
+    distance = ndimage.distance_transform_edt(lines == 0)
+    reach = STROKE_REACH * stroke_width(mask) + 2
+    if np.count_nonzero(distance[mask] > reach) > (1 - STROKES_EXPLAIN) * np.count_nonzero(mask):
+        return None
+    return lines
+
+
+def _clipped_segments(starts, ends, width, height):
+    """The parts of the segments start -> end that lie in the box [0, width] x [0, height]
+    (Liang-Barsky): a line that leaves the box is not drawn on into the distance."""
+    delta = ends - starts
+    low, high = np.zeros(len(starts)), np.ones(len(starts))
+    keep = np.ones(len(starts), dtype=bool)
+    for axis, side in ((0, width), (1, height)):
+        d, p = delta[:, axis], starts[:, axis]
+        for q, sign in ((p, -1.0), (side - p, 1.0)):   # inside: sign * d * t <= q
+            flat = d == 0
+            keep &= ~(flat & (q < 0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(flat, 0.0, q / (sign * d))
+            entering = ~flat & (sign * d < 0)
+            leaving = ~flat & (sign * d > 0)
+            low = np.where(entering, np.maximum(low, t), low)
+            high = np.where(leaving, np.minimum(high, t), high)
+    keep &= low <= high
+    return zip(starts[keep] + low[keep, None] * delta[keep], starts[keep] + high[keep, None] * delta[keep])
+
+
+def _split_by_strokes(mask, lines, height, confidence=None):
+    """A candidate's parts along its strokes, or None to leave it whole.
+
+    The strokes whose centre lines lie on this candidate are grouped as ink components
+    are (overlapping columns join, a short light fragment joins its neighbour), and
+    groups whose lines meet are joined (see _join_meeting); each ink pixel goes with the
+    stroke whose line is nearest. Two or more groups side by side are split apart if
+    every part is digit-tall and, given `confidence`, the parts read at least STROKE_SPLIT
+    times as surely (their confidences multiplied) as the whole."""
+    drawn = np.bincount(lines.ravel())
+    top, left, bottom, right = bounding_box(mask)
+    box = (slice(top, bottom), slice(left, right))   # the work happens in the candidate's box
+    on_ink = np.where(mask[box], lines[box], 0)
+    inside = np.bincount(on_ink.ravel(), minlength=len(drawn))
+    ids = [k for k in range(1, len(drawn)) if drawn[k] and inside[k] >= STROKE_ON_INK * drawn[k]]
+    if len(ids) < 2:
+        return None
+    own = np.where(np.isin(on_ink, ids), on_ink, 0)
+    _, (rows, cols) = ndimage.distance_transform_edt(own == 0, return_indices=True)
+    owner = np.where(mask[box], own[rows, cols], 0)
+    slices = ndimage.find_objects(owner)
+    units = [k - 1 for k in ids if slices[k - 1] is not None]
+    areas = np.bincount(owner.ravel(), minlength=len(slices) + 1)[1:]
+    groups = _join_fragments(_group_by_columns(units, slices), slices, areas)
+    if len(groups) > 1:
+        groups = _join_meeting(groups, own, LINES_MEET * stroke_width(mask[box]))
+    if len(groups) < 2:
+        return None
+    parts = []
+    for group in groups:
+        part = np.zeros_like(mask)
+        part[box] = np.isin(owner, [k + 1 for k in group])
+        parts.append(part)
+    if any(b[2] - b[0] < MIN_HEIGHT * height for b in map(bounding_box, parts)):
+        return None
+    if confidence is not None:
+        whole, *sides = confidence([mask, *parts])
+        if np.prod(sides) < STROKE_SPLIT * whole:
+            return None
+    return parts
+
+
+def _join_meeting(groups, lines, reach):
+    """Join groups of strokes whose centre lines come within `reach` pixels of each other:
+    the strokes of one digit cross or run into each other (the bar of a 4 through its
+    stem, the two halves of a 0), while digits that touch only touch at their ink's edges."""
+    drawn = [np.isin(lines, [k + 1 for k in group]) for group in groups]
+    near = [ndimage.distance_transform_edt(~d) <= reach for d in drawn]
+    parent = list(range(len(groups)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a in range(len(groups)):
+        for b in range(a + 1, len(groups)):
+            if root(a) != root(b) and np.any(near[a] & drawn[b]):
+                parent[root(b)] = root(a)
+    joined = {}
+    for i, group in enumerate(groups):
+        joined.setdefault(root(i), []).extend(group)
+    return list(joined.values())
 
 
 def _group_by_columns(components, slices):

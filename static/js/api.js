@@ -27,9 +27,10 @@ export class Predictor extends EventTarget {
     return this.seq;
   }
 
-  /** Post a canvas export, `{"image": dataURL}`. */
-  predictDataURL(dataURL) {
-    return this._send(JSON.stringify({ image: dataURL }), { 'Content-Type': 'application/json' });
+  /** Post a canvas export, `{"image": dataURL, "strokes": [[[x, y], ...], ...]}`. */
+  predictDataURL(dataURL, strokes = null) {
+    const body = strokes && strokes.length ? { image: dataURL, strokes } : { image: dataURL };
+    return this._send(JSON.stringify(body), { 'Content-Type': 'application/json' });
   }
 
   /** Post an uploaded file as multipart, field `image`. */

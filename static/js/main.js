@@ -8,7 +8,7 @@
 // Only the answer to the newest request is ever shown (see api.js).
 //
 // What is posted: a drawing as pad.export() (at most 560 px a side, whatever the screen's
-// density), an uploaded picture as the file. The boxes of a number's digits come back in
+// density) with its strokes' points, an uploaded picture as the file. The boxes of a number's digits come back in
 // the posted image's pixels; boxSpace remembers how to map them onto the pad.
 
 import { Pad } from './pad.js';
@@ -57,7 +57,7 @@ function sendDrawing() {
   results.pending();
   const exported = pad.export();
   boxSpace = { x: 0, y: 0, w: 1, h: 1, width: exported.width, height: exported.height };
-  predictor.predictDataURL(exported.dataURL);
+  predictor.predictDataURL(exported.dataURL, exported.strokes);
 }
 
 function scheduleLive() {

@@ -10,13 +10,34 @@
 //
 // What is posted is not the backing store (up to ~1600 px on a high-DPI tablet, slow for
 // the server to decode) but export(): the same strokes re-rendered as vectors at the
-// pad's CSS size, capped at EXPORT_MAX_SIDE.
+// pad's CSS size, capped at EXPORT_MAX_SIDE, and the strokes' points in its pixels.
 
 const BRUSH_FRACTION = 1 / 30;   // brush width as a fraction of the pad's side: thin enough to write a
                                  // six-digit number legibly (bench/accuracy.py measured 1/19 to 1/40)
 const MIN_STEP = 0.0025;          // ignore moves shorter than this (pad units)
 const INK = '#000000';
 export const EXPORT_MAX_SIDE = 560;
+const MAX_POSTED_POINTS = 20000;  // the server looks at no more stroke points than this (webapp/segment.py)
+
+/**
+ * Points along a stroke as _drawStroke paints it: quadratic curves from midpoint to
+ * midpoint of the samples, each sample their control point; each curve's start, middle
+ * and end are kept.
+ */
+function paintedPath(points) {
+  if (points.length < 3) return points;
+  const path = [points[0]];
+  for (let i = 1; i < points.length - 1; i++) {
+    const start = path[path.length - 1];
+    const control = points[i];
+    const end = { x: (control.x + points[i + 1].x) / 2, y: (control.y + points[i + 1].y) / 2 };
+    path.push({ x: 0.25 * start.x + 0.5 * control.x + 0.25 * end.x,
+                y: 0.25 * start.y + 0.5 * control.y + 0.25 * end.y });
+    path.push(end);
+  }
+  path.push(points[points.length - 1]);
+  return path;
+}
 
 export class Pad extends EventTarget {
   constructor(canvas) {
@@ -84,7 +105,8 @@ export class Pad extends EventTarget {
   /**
    * What to post: the drawing re-rendered (vectors, same smoothing, brush scaled alike) on
    * a canvas of the pad's CSS size capped at `maxSide` px, black ink on transparent pixels.
-   * Returns {dataURL, width, height}: boxes the server returns are in these pixels.
+   * Returns {dataURL, width, height, strokes}: boxes the server returns are in these
+   * pixels, and so are the strokes' points ([[x, y], ...] per stroke).
    */
   export(maxSide = EXPORT_MAX_SIDE) {
     const cssW = this.cssWidth || this.canvas.width / this.dpr;
@@ -96,7 +118,21 @@ export class Pad extends EventTarget {
     c.width = width;               // also clears it
     c.height = height;
     this._paint(c.getContext('2d'), width, height);
-    return { dataURL: c.toDataURL('image/png'), width, height };
+    return { dataURL: c.toDataURL('image/png'), width, height, strokes: this._postedStrokes(width, height) };
+  }
+
+  /**
+   * The strokes as painted (points along the curves, in the order drawn) in pixels of a
+   * width x height export: where digits touch, they tell the server which ink is whose.
+   * No strokes for an upload, nor past MAX_POSTED_POINTS, where the server would not use them.
+   */
+  _postedStrokes(width, height) {
+    if (this.image) return [];
+    const all = this.current ? [...this.strokes, this.current] : this.strokes;
+    const paths = all.map((stroke) => paintedPath(stroke));
+    if (paths.reduce((n, path) => n + path.length, 0) > MAX_POSTED_POINTS) return [];
+    const px = (v, side) => Math.round(v * side * 10) / 10;
+    return paths.map((path) => path.map((p) => [px(p.x, width), px(p.y, height)]));
   }
 
   /** Where an uploaded picture is shown, in fractions of the pad: {x, y, w, h}, or null. */
