@@ -192,23 +192,14 @@ def train(model, train_data, val_data, args, seed):
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     augment = None if args.no_augment else make_augment(stroke=not args.no_stroke_augment)
-    callbacks = [
-        keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs)),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True,
-                                      start_from_epoch=watch_from(args.epochs)),
-    ]
+    stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True,
+                                             start_from_epoch=watch_from(args.epochs))
+    callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs)), stopping]
     started = time.time()
     history = model.fit(make_dataset(*train_data, args.batch_size, seed, augment),
                         validation_data=make_dataset(*val_data, 512, seed),
                         epochs=args.epochs, callbacks=callbacks, verbose=2)
-    return history.history, time.time() - started
-
-
-def best_epoch(val_loss, epochs):
-    """The 1-based epoch whose weights early stopping kept: the lowest validation loss
-    among the epochs it watched."""
-    start = min(watch_from(epochs), len(val_loss) - 1)
-    return start + int(np.argmin(val_loss[start:])) + 1
+    return history.history, stopping.best_epoch + 1, time.time() - started   # the kept epoch, 1-based
 
 
 def average_logits(members):
@@ -404,12 +395,11 @@ def main(argv=None):
             print(f"network {i + 1} of {args.members} (seed {args.seed + i})")
             keras.utils.set_random_seed(args.seed + i)   # the first: as a single network's run
             member = build_model()
-            history, took = train(member, train_data, val_data, args, args.seed + i)
+            history, best, took = train(member, train_data, val_data, args, args.seed + i)
             members.append(member)
             seconds += took
             runs.append({"seed": args.seed + i, "epochs_run": len(history["loss"]),
-                         "best_epoch": best_epoch(history["val_loss"], args.epochs),
-                         "training_seconds": round(took, 1),
+                         "best_epoch": best, "training_seconds": round(took, 1),
                          "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.items()}})
         model = average_logits(members)
         temperature = fit_temperature(model.predict(val_data[0], batch_size=512, verbose=0), val_data[1])

@@ -255,7 +255,8 @@ def test_the_halves_of_a_zero_meet_within_reach():
     strokes = place(ZERO_IN_HALVES, 300)
     mask = segment.ink_mask(canvas(strokes))
     top, left, bottom, right = segment.bounding_box(mask)
-    lines = segment._stroke_lines(mask[top:bottom, left:right], strokes, left, top)
+    box = mask[top:bottom, left:right]
+    lines = segment._stroke_lines(box, strokes, left, top, segment.stroke_width(box))
     assert segment._join_meeting([[0], [1]], lines, 0.5) == [[0], [1]]   # at a reach of 0.5 px they do not
     assert segment._join_meeting([[0], [1]], lines, segment.LINES_MEET * 18) == [[0, 1]]
 

@@ -97,7 +97,7 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         return np.array([p.max() for _, p in read_pieces(pieces)[0]])
 
     if strokes:
-        strokes = [[(x - left, y - top) for x, y in stroke] for stroke in strokes]
+        strokes = [np.asarray(stroke, dtype=float) - (left, top) for stroke in strokes]
     pieces = segment.split_digits(ink, judge, strokes)
     whole_input = preprocess.to_mnist(ink)
     digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch

@@ -91,7 +91,8 @@ def split_digits(ink, judge=None, strokes=None):
         masks = [mask]
     else:
         masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
-    height = max(b[2] - b[0] for b in map(bounding_box, masks))   # the digits' height: the tallest candidate's
+    boxes = [bounding_box(m) for m in masks]
+    height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
 
     def piece(part):
         t, l, btm, r = bounding_box(part)
@@ -100,22 +101,25 @@ def split_digits(ink, judge=None, strokes=None):
     def confidence(parts):
         return np.asarray(judge([piece(p) for p in parts]), dtype=float)
 
+    width = None   # the brush's width, measured when first needed
     if (strokes and len(strokes) <= MAX_STROKES and sum(map(len, strokes)) <= MAX_STROKE_POINTS
             and _side_by_side(strokes)):   # as where digits touch
-        lines = _stroke_lines(mask, strokes, left, top)
+        width = stroke_width(mask)
+        lines = _stroke_lines(mask, strokes, left, top, width)
         if lines is not None:
-            split = []
+            split, lengths = [], np.bincount(lines.ravel())
             for k, m in enumerate(masks):
-                parts = _split_by_strokes(m, lines, height, confidence if judge else None)
+                parts = _split_by_strokes(m, lines, lengths, height, confidence if judge else None)
                 fits = parts is not None and len(split) + len(parts) + len(masks) - k - 1 <= MAX_DIGITS
                 split += parts if fits else [m]
-            masks = split
-    boxes = [bounding_box(m) for m in masks]
+            if len(split) > len(masks):
+                masks, boxes = split, [bounding_box(m) for m in split]
     wide = [b[3] - b[1] > WIDE * height for b in boxes]
     # in a number, narrower candidates may be two digits overlapping in x: the model decides
     snug = [judge is not None and len(masks) > 1 and not w and b[3] - b[1] > SNUG * height
             for b, w in zip(boxes, wide)]
-    width = stroke_width(mask) if any(wide) or any(snug) else None   # needed only to cut touching digits
+    if width is None and (any(wide) or any(snug)):   # needed only to cut touching digits
+        width = stroke_width(mask)
     if width is not None and height < MIN_STROKES_HIGH * width:
         wide = snug = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
 
@@ -132,32 +136,33 @@ def _side_by_side(strokes):
     """Whether any strokes stand side by side (a quick look at their points' columns,
     before any pixel work): a digit drawn in one stroke, or in strokes over one another,
     has nothing for the strokes to tell."""
-    spans = [(min(x for x, _ in stroke), max(x for x, _ in stroke)) for stroke in strokes]
-    slices = [(slice(0, 1), slice(int(np.floor(a)), int(np.floor(b)) + 1)) for a, b in spans]
+    columns = [np.asarray(stroke, dtype=float)[:, 0] for stroke in strokes]
+    slices = [(slice(0, 1), slice(int(np.floor(x.min())), int(np.floor(x.max())) + 1)) for x in columns]
     return len(_group_by_columns(list(range(len(strokes))), slices)) > 1
 
 
-def _stroke_lines(mask, strokes, left, top):
+def _stroke_lines(mask, strokes, left, top, width):
     """The strokes' centre lines drawn one pixel wide into the ink's box: an int array,
     k + 1 where stroke k passes, 0 elsewhere. None when the strokes do not explain the
-    ink (much of it lies far from every line): they are then not this drawing's."""
-    height, width = mask.shape
-    canvas = Image.new("I", (width, height), 0)
+    ink (much of it lies far from every line, given its stroke `width`): they are then
+    not this drawing's."""
+    rows, columns = mask.shape
+    canvas = Image.new("I", (columns, rows), 0)
     draw = ImageDraw.Draw(canvas)
     for k, stroke in enumerate(strokes):   # canvas pixel i spans [i, i + 1); Pillow rounds down alike
-        points = np.asarray(stroke, dtype=float) - (left, top)
+        points = np.asarray(stroke, dtype=float).reshape(-1, 2) - (left, top)
         if len(points) == 1:
             points = np.concatenate([points, points])
-        if points.min() >= 0 and np.all(points.max(axis=0) <= (width, height)):   # the usual case: all in the box
+        if points.min() >= 0 and np.all(points.max(axis=0) <= (columns, rows)):   # the usual case: all in the box
             draw.line(points.ravel().tolist(), fill=k + 1, width=1)
             continue
-        for a, b in _clipped_segments(points[:-1], points[1:], width, height):
+        for a, b in _clipped_segments(points[:-1], points[1:], columns, rows):
             draw.line([tuple(a), tuple(b)], fill=k + 1, width=1)
     lines = np.asarray(canvas)
     if not lines.any():
         return None
     distance = ndimage.distance_transform_edt(lines == 0)
-    reach = STROKE_REACH * stroke_width(mask) + 2
+    reach = STROKE_REACH * width + 2
     if np.count_nonzero(distance[mask] > reach) > (1 - STROKES_EXPLAIN) * np.count_nonzero(mask):
         return None
     return lines
@@ -184,7 +189,7 @@ def _clipped_segments(starts, ends, width, height):
     return zip(starts[keep] + low[keep, None] * delta[keep], starts[keep] + high[keep, None] * delta[keep])
 
 
-def _split_by_strokes(mask, lines, height, confidence=None):
+def _split_by_strokes(mask, lines, lengths, height, confidence=None):
     """A candidate's parts along its strokes, or None to leave it whole.
 
     The strokes whose centre lines lie on this candidate are grouped as ink components
@@ -192,13 +197,13 @@ def _split_by_strokes(mask, lines, height, confidence=None):
     groups whose lines meet are joined (see _join_meeting); each ink pixel goes with the
     stroke whose line is nearest. Two or more groups side by side are split apart if
     every part is digit-tall and, given `confidence`, the parts read at least STROKE_SPLIT
-    times as surely (their confidences multiplied) as the whole."""
-    drawn = np.bincount(lines.ravel())
+    times as surely (their confidences multiplied) as the whole. `lengths`[k] is how many
+    pixels of `lines` hold k."""
     top, left, bottom, right = bounding_box(mask)
     box = (slice(top, bottom), slice(left, right))   # the work happens in the candidate's box
     on_ink = np.where(mask[box], lines[box], 0)
-    inside = np.bincount(on_ink.ravel(), minlength=len(drawn))
-    ids = [k for k in range(1, len(drawn)) if drawn[k] and inside[k] >= STROKE_ON_INK * drawn[k]]
+    inside = np.bincount(on_ink.ravel(), minlength=len(lengths))
+    ids = [k for k in range(1, len(lengths)) if lengths[k] and inside[k] >= STROKE_ON_INK * lengths[k]]
     if len(ids) < 2:
         return None
     own = np.where(np.isin(on_ink, ids), on_ink, 0)
@@ -232,46 +237,38 @@ def _join_meeting(groups, lines, reach):
     stem, the two halves of a 0), while digits that touch only touch at their ink's edges."""
     drawn = [np.isin(lines, [k + 1 for k in group]) for group in groups]
     near = [ndimage.distance_transform_edt(~d) <= reach for d in drawn]
-    parent = list(range(len(groups)))
-
-    def root(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            if root(a) != root(b) and np.any(near[a] & drawn[b]):
-                parent[root(b)] = root(a)
-    joined = {}
-    for i, group in enumerate(groups):
-        joined.setdefault(root(i), []).extend(group)
-    return list(joined.values())
+    joined = _connected(range(len(groups)), lambda a, b: np.any(near[a] & drawn[b]))
+    return [[k for g in chain for k in groups[g]] for chain in joined]
 
 
 def _group_by_columns(components, slices):
     """Union components whose x-ranges overlap by most of the narrower one's width."""
-    parent = {i: i for i in components}
+    def overlapping(a, b):
+        (a0, a1), (b0, b1) = (slices[a][1].start, slices[a][1].stop), (slices[b][1].start, slices[b][1].stop)
+        return min(a1, b1) - max(a0, b0) > OVERLAP_TO_JOIN * min(a1 - a0, b1 - b0)
+
+    return _connected(components, overlapping)
+
+
+def _connected(items, linked):
+    """The items in sets, two items in one set when a chain of linked(a, b) pairs joins
+    them; each set in the items' order, the sets in the order of their first items."""
+    items = list(items)
+    parent = list(range(len(items)))
 
     def root(i):
         while parent[i] != i:
             i = parent[i]
         return i
 
-    def span(i):
-        return slices[i][1].start, slices[i][1].stop
-
-    for a in components:
-        for b in components:
-            if a < b:
-                (a0, a1), (b0, b1) = span(a), span(b)
-                overlap = min(a1, b1) - max(a0, b0)
-                if overlap > OVERLAP_TO_JOIN * min(a1 - a0, b1 - b0):
-                    parent[root(a)] = root(b)
-    groups = {}
-    for i in components:
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+    for a in range(len(items)):
+        for b in range(a + 1, len(items)):
+            if root(a) != root(b) and linked(items[a], items[b]):
+                parent[root(a)] = root(b)
+    sets = {}
+    for i, item in enumerate(items):
+        sets.setdefault(root(i), []).append(item)
+    return list(sets.values())
 
 
 def _join_fragments(groups, slices, areas):
