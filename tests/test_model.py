@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from webapp import ROOT
+from webapp import ROOT, evaluation, segment
 from webapp.classifier import load_classifier
 
 MODEL_DIR = ROOT / "model"
@@ -86,7 +86,19 @@ def test_metrics_report_is_complete():
         assert key in metrics["training"]
     assert metrics["parameters"] > 0 and metrics["versions"]["keras"].startswith("3.")
     assert 0 < metrics["rejection"]["threshold"] < 1
+    in_numbers = metrics["rejection"]["in_numbers"]
+    assert [length["digits"] for length in in_numbers] == list(range(1, segment.MAX_DIGITS + 1))
+    thresholds = [length["threshold"] for length in in_numbers]
+    assert thresholds[0] == metrics["rejection"]["threshold"] and thresholds == sorted(thresholds, reverse=True)
     assert len(metrics["data"]["sha256"]) == 64
     for picture in ("training_curves", "confusion_matrix", "misclassified", "sample_predictions",
                     "calibration", "rejection"):
         assert (MODEL_DIR / f"{picture}.png").stat().st_size > 5000
+
+
+def test_number_thresholds_keep_99_percent_of_numbers_whole():
+    confidences = np.linspace(0.0, 1.0, 100_001)
+    thresholds = evaluation.number_thresholds(confidences, keep=0.99, longest=6)
+    assert len(thresholds) == 6 and thresholds[0] == pytest.approx(0.01)
+    for k, threshold in enumerate(thresholds, start=1):   # all k digits kept, each on its own
+        assert np.mean(confidences >= threshold) ** k == pytest.approx(0.99, abs=1e-4)

@@ -17,7 +17,8 @@ DEFAULTS = {
     "MODEL_PATH": str(ROOT / "model" / "digits.tflite"),
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
     "MAX_IMAGE_PIXELS": 25_000_000,           # decoded image, width x height
-    "REJECT_BELOW": None,                     # "not a digit" below this; None: the model's report
+    "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
+                                              # in the drawing); None: the thresholds in the model's report
 }
 
 
@@ -31,7 +32,7 @@ def create_app(config=None):
         app.config.from_mapping(config)
     app.json.sort_keys = False
     if app.config["REJECT_BELOW"] is None:
-        app.config["REJECT_BELOW"] = measured_reject_threshold(app.config["MODEL_PATH"])
+        app.config["REJECT_BELOW"] = measured_reject_thresholds(app.config["MODEL_PATH"])
 
     from webapp import api, cli, pages, requestlog
     from webapp.classifier import load_classifier
@@ -47,10 +48,13 @@ def create_app(config=None):
     return app
 
 
-def measured_reject_threshold(model_path):
-    """The "not a digit" threshold measured for this model, from the report beside it."""
+def measured_reject_thresholds(model_path):
+    """The "not a digit" thresholds measured for this model, for a drawing read as 1, 2, ...
+    digits (see recognise.reject_threshold), from the report beside it."""
     try:
-        report = json.loads(Path(model_path).with_name("metrics.json").read_text())
-        return float(report["rejection"]["threshold"])
+        rejection = json.loads(Path(model_path).with_name("metrics.json").read_text())["rejection"]
+        if "in_numbers" not in rejection:   # a report from before numbers had thresholds of their own
+            return float(rejection["threshold"])
+        return [float(length["threshold"]) for length in rejection["in_numbers"]]
     except (OSError, ValueError, KeyError, TypeError):
         return 0.0   # no report: never reject

@@ -5,6 +5,7 @@ server's own preprocessing. Pure numpy; train.py and the benchmarks use it."""
 import numpy as np
 
 from webapp import preprocess, synth
+from webapp.segment import MAX_DIGITS
 
 # Drawn-digit conditions: digit heights on a 560 px canvas x brush width as a fraction of
 # the height (MNIST's pen is about 0.1 of the digit's height).
@@ -94,13 +95,23 @@ def undo_temperature(probabilities, temperature):
     return p / p.sum(axis=1, keepdims=True)
 
 
+def number_thresholds(confidences, keep=0.99, longest=MAX_DIGITS):
+    """"Not a digit" thresholds for a drawing read as 1, 2, ... `longest` digits: for k
+    digits, the confidence below which a share 1 - keep ** (1 / k) of real digits fall, so
+    that `keep` of real k-digit numbers are read whole, without a "?" (each digit counted
+    as kept or not on its own). The first is the threshold for a digit drawn alone."""
+    return [float(np.quantile(confidences, 1 - keep ** (1 / k))) for k in range(1, longest + 1)]
+
+
 def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits=1000, per_kind=200, keep=0.99):
     """The "not a digit" rule: confidence below a threshold chosen so that `keep` of real
-    digits drawn on the canvas (validation digits, re-drawn) are accepted; then measured on
+    digits drawn on the canvas (validation digits, re-drawn) are accepted, and, for the
+    digits of a number, `keep` of real numbers (see number_thresholds); then measured on
     re-drawn test digits and on drawings that are not digits (letters, scribbles, faces)."""
     from webapp import nondigits
     rng = np.random.default_rng(seed + 1)
-    threshold = float(np.quantile(val_drawn_probabilities.max(axis=1), 1 - keep))
+    by_length = number_thresholds(val_drawn_probabilities.max(axis=1), keep)
+    threshold = by_length[0]
     x_test, y_test = test_data
     inputs, chosen = randomly_drawn(x_test, rng, digits)
     test_p = np.asarray(predict(inputs))
@@ -117,6 +128,8 @@ def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits
         p = np.asarray(predict(np.stack(batch)[..., None])).max(axis=1)
         kinds[kind] = {"count": len(batch), "rejected": round(float((p < threshold).mean()), 4)}
         confidences[kind] = p.round(4).tolist()
+    nondigit = np.concatenate([confidences[kind] for kind in kinds])
+    digit = np.asarray(confidences["digits"])
     total = sum(k["count"] for k in kinds.values())
     return {
         "threshold": round(threshold, 4),
@@ -124,6 +137,9 @@ def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits
         "accuracy_of_accepted": round(float((test_p.argmax(axis=1) == y_test[chosen])[accepted].mean()), 4),
         "nondigits_rejected": round(sum(k["rejected"] * k["count"] for k in kinds.values()) / total, 4),
         "by_kind": kinds,
+        "in_numbers": [{"digits": k, "threshold": round(t, 4), "digits_accepted": round(float((digit >= t).mean()), 4),
+                        "nondigits_rejected": round(float((nondigit < t).mean()), 4)}
+                       for k, t in enumerate(by_length, start=1)],
         "confidences": confidences,
     }
 

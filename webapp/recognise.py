@@ -3,7 +3,9 @@ answer means (a digit, a guess, or "not a digit"). Knows nothing of HTTP; the AP
 the CLI both call read_image.
 
 "Not a digit" is a confidence below a threshold measured for each trained model (so that
-99 % of real drawn digits pass) and kept in its report, model/metrics.json.
+99 % of real drawn digits pass, and 99 % of real numbers pass whole: the more digits a
+drawing is read as, the lower each one's threshold) and kept in its report,
+model/metrics.json.
 """
 
 from dataclasses import dataclass, field
@@ -70,11 +72,21 @@ class Result:
         return "".join(str(d.digit) if d.is_digit else "?" for d in self.digits)
 
 
+def reject_threshold(reject_below, count):
+    """The "not a digit" threshold for each digit of a drawing read as `count` digits:
+    `reject_below` is one threshold for all, or a list of them for 1, 2, ... digits (the
+    last serves longer numbers too)."""
+    if np.ndim(reject_below) == 0:
+        return float(reject_below)
+    return float(reject_below[min(count, len(reject_below)) - 1]) if len(reject_below) else 0.0
+
+
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read.
 
-    `strokes`, the pen strokes that drew the image (polylines of (x, y) in its pixels, in
-    the order drawn), if known, help tell touching digits apart."""
+    `reject_below`: see reject_threshold. `strokes`, the pen strokes that drew the image
+    (polylines of (x, y) in its pixels, in the order drawn), if known, help tell touching
+    digits apart."""
     ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
     read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
@@ -101,16 +113,15 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     pieces = segment.split_digits(ink, judge, strokes)
     whole_input = preprocess.to_mnist(ink)
     digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch
-    inputs = [whole_input] + [x for x, _ in digits]
-    probabilities = [whole_p] + [p for _, p in digits]
-    readings = [Reading(p, x, reject_below=reject_below) for p, x in zip(probabilities, inputs)]
-    whole = readings[0]
+    whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1))
     if len(pieces) > 1:
-        for reading, piece in zip(readings[1:], pieces):
-            x, y, w, h = piece.xywh
-            reading.box = [x + left, y + top, w, h]
-        return Result(whole, readings[1:], size)
+        each = reject_threshold(reject_below, len(pieces))   # a digit among others: a number's threshold
+        readings = []
+        for (x, p), piece in zip(digits, pieces):
+            x0, y0, w, h = piece.xywh
+            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each))
+        return Result(whole, readings, size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
-    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], reject_below)],
+    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], whole.reject_below)],
                   size)
