@@ -437,11 +437,13 @@ def report(model, training, val_data, test_data, args):
     probabilities = predict(x_test)
     temperature = training["temperature"]
     drawings = args.drawings or (1000 if args.limit is None else 50)   # re-drawn digits per measurement
-    # validation digits as MNIST has them, and re-drawn as people draw them on the canvas: as
-    # many as five times `drawings` (all 5,000 by default), as the "not a digit" thresholds sit
-    # among the rarest confidences (see evaluation.number_thresholds); tested on as many
+    # the "not a digit" thresholds sit among the rarest confidences (evaluation.number_thresholds):
+    # they are set on five times as many drawings (all 5,000 validation digits by default) and
+    # tested on as many
+    rare = 5 * drawings
+    # validation digits as MNIST has them, and re-drawn as people draw them on the canvas
     val_p, val_y = predict(val_data[0]), val_data[1]
-    drawn_inputs, chosen = evaluation.randomly_drawn(val_data[0], np.random.default_rng(args.seed), 5 * drawings)
+    drawn_inputs, chosen = evaluation.randomly_drawn(val_data[0], np.random.default_rng(args.seed), rare)
     drawn_p, drawn_y = predict(drawn_inputs), val_data[1][chosen]
     metrics = {
         "test": evaluation.classification_report(probabilities, y_test),
@@ -451,8 +453,7 @@ def report(model, training, val_data, test_data, args):
             "validation": evaluation.calibration(evaluation.undo_temperature(val_p, temperature), val_y, temperature),
             "drawn_validation": evaluation.calibration(evaluation.undo_temperature(drawn_p, temperature), drawn_y,
                                                        temperature)},
-        "rejection": evaluation.rejection_report(predict, drawn_p, test_data, args.seed, 5 * drawings,
-                                                  drawings // 5),
+        "rejection": evaluation.rejection_report(predict, drawn_p, test_data, args.seed, rare, drawings // 5),
         "parameters": int(model.count_params()),
         "training": training,
         "versions": library_versions(),
