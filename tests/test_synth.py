@@ -48,3 +48,10 @@ def test_the_opened_loop_runs_where_the_pens_centre_went():
     yy, xx = np.nonzero(line & disc(120, (40, 60), 18) & ~stem)
     distance = np.hypot(yy - 40, xx - 60)
     assert 18 - 1.5 * pen <= np.median(distance) <= 18 - 0.5 * pen   # the pen's centre: 18 - pen
+
+
+def test_nothing_to_open_comes_back_as_it_is():
+    empty = np.zeros((60, 60), bool)
+    blob = disc(60, (30, 30), 20)   # all blob: its own depth is the pen's
+    for ink in (empty, blob, blob.astype(np.float32)):
+        assert np.array_equal(synth.open_filled_loops(ink), ink.astype(bool))

@@ -27,15 +27,18 @@ def skeleton(digit, height):
 
 
 def open_filled_loops(ink):
-    """Ink with the loops its pen filled in opened again.
+    """Ink (a boolean mask) with the loops its pen filled in opened again.
 
     A loop drawn smaller than the pen is wide fills in (a 9's head, an 8's upper loop);
     the centre line of such a blob is a stub, and traced it draws another digit (a hook
     for a 9, a 6 for an 8). Where ink is more than two pen widths across, the pen went
-    round: ink deeper than a pen width from the edge is taken out, which puts the centre
-    line where the pen's centre went, half a pen width inside the blob's edge. The pen's
-    half-width is the depth of the ink along its centre line (the median, so that the
-    blobs themselves do not count)."""
+    round: ink deeper than a pen width (two half-widths) from the edge is taken out, which
+    puts the centre line where the pen's centre went, half a pen width inside the blob's
+    edge. The pen's half-width is the depth of the ink along its centre line (the median,
+    so that the blobs themselves do not count; ink that is all blob comes back as it is).
+    Thick spots where strokes cross are opened too, into loops smaller than the pen: a
+    brush as wide as the page's paints them over again."""
+    ink = np.asarray(ink, dtype=bool)
     depth = ndimage.distance_transform_edt(ink)
     line = skeletonize(ink)
     if not line.any():
