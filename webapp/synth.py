@@ -23,10 +23,13 @@ def skeleton(digit, height):
     the centre line of its ink, with the loops the pen filled in opened again."""
     side = max(MNIST_SIZE, int(round(MNIST_SIZE * height / DIGIT_BOX)))
     big = Image.fromarray(np.round(digit * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC)
-    return skeletonize(open_filled_loops(np.asarray(big) > 127))
+    ink = np.asarray(big) > 127
+    line = skeletonize(ink)
+    opened = open_filled_loops(ink, line)
+    return line if opened is ink else skeletonize(opened)   # most digits have no loop to open
 
 
-def open_filled_loops(ink):
+def open_filled_loops(ink, line=None):
     """Ink (a boolean mask) with the loops its pen filled in opened again.
 
     A loop drawn smaller than the pen is wide fills in (a 9's head, an 8's upper loop);
@@ -37,13 +40,17 @@ def open_filled_loops(ink):
     edge. The pen's half-width is the depth of the ink along its centre line (the median,
     so that the blobs themselves do not count; ink that is all blob comes back as it is).
     Thick spots where strokes cross are opened too, into loops smaller than the pen: a
-    brush as wide as the page's paints them over again."""
+    brush as wide as the page's paints them over again.
+
+    `line`, the ink's centre line if already taken; `ink` itself comes back when there is
+    nothing to open."""
     ink = np.asarray(ink, dtype=bool)
-    depth = ndimage.distance_transform_edt(ink)
-    line = skeletonize(ink)
+    line = skeletonize(ink) if line is None else line
     if not line.any():
         return ink
-    return ink & ~(depth > 2 * np.median(depth[line]))
+    depth = ndimage.distance_transform_edt(ink)
+    deep = depth > 2 * np.median(depth[line])
+    return ink & ~deep if deep.any() else ink
 
 
 def render(digit, height, brush, centre=None, canvas=CANVAS):
