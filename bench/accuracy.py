@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import payloads, serve  # noqa: E402
-from webapp import synth  # noqa: E402
+from training import synth  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between

@@ -1,5 +1,5 @@
 """Request bodies like the ones the page sends: a 560x560 RGBA canvas export, as a PNG data
-URL in JSON, with an MNIST test digit drawn on it by webapp/synth.py.
+URL in JSON, with an MNIST test digit drawn on it by training/synth.py.
 
 A benchmark on tiny or blank images would flatter the server: decoding, ink extraction
 and the PNG size all grow with what is on the canvas.
@@ -10,7 +10,8 @@ import json
 
 import numpy as np
 
-from webapp import ROOT, synth
+from training import synth
+from webapp import ROOT
 
 MNIST_SAMPLE = ROOT / "tests" / "fixtures" / "mnist_sample.npz"
 HEIGHTS = (200, 420)        # digit height on the 560 px canvas: from modest to filling it

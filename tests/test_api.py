@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from webapp import ROOT, measured_reject_thresholds, recognise, synth
+from training import synth
+from webapp import ROOT, measured_reject_thresholds, recognise
 
 
 def data_url(png):

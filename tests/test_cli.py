@@ -1,11 +1,10 @@
 """`flask --app webapp predict FILE...` on real image files."""
 
-import io
 
 import numpy as np
 from PIL import Image
 
-from webapp import synth
+from training import synth
 from webapp.cli import predict_command
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from webapp import ROOT, evaluation, segment
+from training import evaluation
+from webapp import ROOT, segment
 from webapp.classifier import load_classifier
 
 MODEL_DIR = ROOT / "model"

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from webapp import preprocess, synth
+from training import synth
+from webapp import preprocess
 from webapp.preprocess import DIGIT_BOX, MNIST_CENTRE, MNIST_SIZE
 
 

@@ -5,7 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from webapp import preprocess, recognise, segment, synth
+from training import synth
+from webapp import preprocess, recognise, segment
 from webapp.segment import split_digits
 
 

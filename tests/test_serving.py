@@ -10,7 +10,7 @@ import pytest
 from bench import serve
 from bench.payloads import json_body
 from conftest import gunicorn
-from webapp import synth
+from training import synth
 
 WORKERS = 2
 

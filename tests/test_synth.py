@@ -4,7 +4,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
-from webapp import synth
+from training import synth
 
 
 def disc(size, centre, radius):

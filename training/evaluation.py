@@ -4,7 +4,9 @@ server's own preprocessing. Pure numpy; train.py and the benchmarks use it."""
 
 import numpy as np
 
-from webapp import preprocess, synth
+from training import synth
+from training.calibration import with_temperature_applied
+from webapp import preprocess
 from webapp.segment import MAX_DIGITS
 
 # Drawn-digit conditions: digit heights on a 560 px canvas x brush width as a fraction of
@@ -50,10 +52,7 @@ def calibration(probabilities, labels, temperature=1.0, bins=10):
         return {"ece": round(float(ece), 5), "bins": rows}
 
     labels = np.asarray(labels)
-    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
-    scaled = np.exp(logits - logits.max(axis=1, keepdims=True))
-    scaled /= scaled.sum(axis=1, keepdims=True)
-    return {"before": report(probabilities), "after": report(scaled)}
+    return {"before": report(probabilities), "after": report(with_temperature_applied(probabilities, temperature))}
 
 
 def read_back(rgba):
@@ -88,13 +87,6 @@ def randomly_drawn(x, rng, count):
     return np.stack(inputs)[..., None], chosen
 
 
-def undo_temperature(probabilities, temperature):
-    """Probabilities of a model with softmax(z / T) -> those of softmax(z)."""
-    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) * temperature
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
-
-
 def number_thresholds(confidences, keep=0.99, longest=MAX_DIGITS):
     """"Not a digit" thresholds for a drawing read as 1, 2, ... `longest` digits: for k
     digits, the confidence below which a share 1 - keep ** (1 / k) of real digits fall, so
@@ -108,7 +100,7 @@ def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits
     digits drawn on the canvas (validation digits, re-drawn) are accepted, and, for the
     digits of a number, `keep` of real numbers (see number_thresholds); then measured on
     re-drawn test digits and on drawings that are not digits (letters, scribbles, faces)."""
-    from webapp import nondigits
+    from training import nondigits
     rng = np.random.default_rng(seed + 1)
     # rounded as the app reads them from the report, and measured as the app uses them
     thresholds = [round(t, 4) for t in number_thresholds(val_drawn_probabilities.max(axis=1), keep)]

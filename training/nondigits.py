@@ -7,7 +7,7 @@ scribbles, and simple faces; each as a canvas export (black on transparent), lik
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from webapp.synth import CANVAS
+from training.synth import CANVAS
 
 # Letters that no one would read as a digit (no O, I, l, S, Z, B, G, b, g, q, z, s ...).
 LETTERS = "ACEFHKMNPRTUVWXYacefhkmnrtuvwxy"

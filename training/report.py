@@ -1,0 +1,88 @@
+"""Everything measured about a trained model, as written to metrics.json and printed."""
+
+import platform
+
+import numpy as np
+
+from training import calibration, evaluation
+
+NUM_CLASSES = 10
+
+
+def member_runs(training):
+    """Each trained network's history and best epoch (a report of one network may keep
+    them at the top level, as reports did before ensembles)."""
+    return training.get("members") or [{"epochs_run": training["epochs_run"], "best_epoch": training["best_epoch"],
+                                        "history": training["history"]}]
+
+
+
+def measure(model, training, val_data, test_data, args):
+    """Everything measured about a trained model; the test set is read here only."""
+    def predict(x):
+        return model.predict(x, batch_size=512, verbose=0)
+
+    x_test, y_test = test_data
+    probabilities = predict(x_test)
+    temperature = training["temperature"]
+    drawings = args.drawings or (1000 if args.limit is None else 50)   # re-drawn digits per measurement
+    # the "not a digit" thresholds sit among the rarest confidences (evaluation.number_thresholds):
+    # they are set on five times as many drawings (all 5,000 validation digits by default) and
+    # tested on as many
+    rare = 5 * drawings
+    # validation digits as MNIST has them, and re-drawn as people draw them on the canvas
+    val_p, val_y = predict(val_data[0]), val_data[1]
+    drawn_inputs, chosen = evaluation.randomly_drawn(val_data[0], np.random.default_rng(args.seed), rare)
+    drawn_p, drawn_y = predict(drawn_inputs), val_data[1][chosen]
+    metrics = {
+        "test": evaluation.classification_report(probabilities, y_test),
+        "drawn_test_digits": evaluation.drawn_digits_report(predict, x_test, y_test, drawings // 4, args.seed),
+        "calibration": {
+            "temperature": temperature,
+            "validation": evaluation.calibration(calibration.undo_temperature(val_p, temperature), val_y, temperature),
+            "drawn_validation": evaluation.calibration(calibration.undo_temperature(drawn_p, temperature), drawn_y,
+                                                       temperature)},
+        "rejection": evaluation.rejection_report(predict, drawn_p, test_data, args.seed, rare, drawings // 5),
+        "parameters": int(model.count_params()),
+        "training": training,
+        "versions": library_versions(),
+    }
+    return metrics, probabilities
+
+
+def print_summary(metrics, out):
+    test, training, rejection = metrics["test"], metrics["training"], metrics["rejection"]
+    size_mb = (out / "digits.keras").stat().st_size / 1e6
+    print(f"\n== summary ==\n"
+          f"test accuracy   {test['accuracy'] * 100:.2f} %   (loss {test['loss']:.4f}, "
+          f"{metrics['data']['test']} digits, {test['errors']} errors)\n"
+          f"drawn digits    {metrics['drawn_test_digits']['accuracy'] * 100:.2f} %   "
+          f"(MNIST test digits re-drawn at other sizes and brush widths)\n"
+          f"calibration     temperature {training['temperature']:.3f}, validation ECE "
+          f"{metrics['calibration']['validation']['before']['ece']:.4f} -> "
+          f"{metrics['calibration']['validation']['after']['ece']:.4f}\n"
+          f"not-a-digit     below {rejection['threshold']:.3f} confidence: digits accepted "
+          f"{rejection['digits_accepted'] * 100:.1f} %, non-digits rejected "
+          f"{rejection['nondigits_rejected'] * 100:.1f} %\n"
+          f"epochs          " + ", ".join(f"{run['epochs_run']} (best {run['best_epoch']})"
+                                            for run in member_runs(training)) +
+          f", {training['training_seconds'] / 60:.1f} min\n"
+          f"model           {out / 'digits.keras'} ({size_mb:.2f} MB, {metrics['parameters']:,} parameters)")
+
+
+def reproduce_command(args):
+    """The command that trains this model again (where the output goes does not matter)."""
+    words = ["python train.py", f"--data {args.data.name}" if args.data else "",
+             f"--epochs {args.epochs}", f"--seed {args.seed}",
+             f"--members {args.members}" if args.members > 1 else "",
+             f"--limit {args.limit}" if args.limit else "",
+             "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else ""]
+    return " ".join(w for w in words if w)
+
+
+def library_versions():
+    import keras
+    import PIL
+    import tensorflow as tf
+    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "pillow": PIL.__version__}
