@@ -30,7 +30,7 @@ def time_stages(bodies, model_path, count):
     targets = [(preprocess, "read_ink", "read_ink"),
                (preprocess, "to_mnist", "to_mnist"), (segment, "split_digits", "split_digits"),
                (app.extensions["classifier"], "predict", "inference"),
-               (preprocess, "encode_png", "encode_png"), (app.json, "dumps", "json_dumps")]
+               (preprocess, "to_png", "encode_png"), (app.json, "dumps", "json_dumps")]
     clock = _StageClock()
     samples = {stage: [] for stage in (*STAGES, "total")}
     with contextlib.ExitStack() as patches, _request_log_to_devnull():

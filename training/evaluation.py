@@ -6,7 +6,7 @@ import numpy as np
 
 from training import synth
 from training.calibration import with_temperature_applied
-from webapp import preprocess
+from webapp import png, preprocess
 from webapp.segment import MAX_DIGITS
 
 # Drawn-digit conditions: digit heights on a 560 px canvas x brush width as a fraction of
@@ -56,9 +56,9 @@ def calibration(probabilities, labels, temperature=1.0, bins=10):
 
 
 def read_back(rgba):
-    """A canvas drawing (RGBA array) -> the 28x28 input the server would make of it."""
-    from PIL import Image
-    return preprocess.to_mnist(preprocess.ink_map(Image.fromarray(rgba, "RGBA")))
+    """A canvas drawing (RGBA array) -> the 28x28 input the server would make of it: its
+    PNG export read the server's way."""
+    return preprocess.prepare(png.encode(rgba, level=1))
 
 
 def drawn_digits(x_test, y_test, per_condition=250, seed=0):

@@ -7,19 +7,19 @@ trained on MNIST read it. On top of that, what people do and MNIST writers did n
 stray dots, brushes much thinner or thicker than a pen, transparent canvas exports,
 light ink on dark paper.
 
-Pure numpy, SciPy and Pillow (zlib-ng and libspng read canvas PNGs faster); the server,
-the CLI and the evaluation all use this module.
+Pure numpy, SciPy and Pillow (webapp/png.py reads canvas PNGs faster). One path from
+image bytes to the network's input, read_ink then to_mnist, serves the server, the CLI
+and the evaluation.
 """
 
 import io
-import struct
 import warnings
 
 import numpy as np
-import pyspng
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy import ndimage
-from zlib_ng import zlib_ng
+
+from webapp import png
 
 # The geometry of MNIST: the one place these numbers live.
 MNIST_SIZE = 28          # side of the network's input
@@ -67,14 +67,15 @@ def decode_image(data, max_pixels=DEFAULT_MAX_PIXELS):
     The size is checked from the header, before decoding, so a decompression bomb
     costs nothing. Camera photos are turned upright by their EXIF orientation.
     """
-    return _decode_image(data, max_pixels, _inflated_png(data, max_pixels))
+    return _decode_image(data, max_pixels, png.inflate(data, max_pixels))
 
 
-def _decode_image(data, max_pixels, png):
-    """decode_image, given the PNG already inflated (see _inflated_png; None if not one)."""
-    stored = None if png is None else _stored(png, png.raw)
-    if stored is not None and (image := _decode_stored_png(stored, data)) is not None:
-        return image
+def _decode_image(data, max_pixels, inflated):
+    """decode_image, given the PNG already inflated (see png.inflate; None if not one).
+    A canvas-like PNG is decoded by libspng (see png.rgba), anything else by Pillow."""
+    stored = None if inflated is None else png.stored(inflated)
+    if stored is not None and (pixels := png.rgba(stored, data, WORKING_SIDE)) is not None:
+        return Image.fromarray(pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -100,163 +101,18 @@ def _decode_image(data, max_pixels, png):
     return image
 
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}   # by colour type: grey, RGB, palette, grey+alpha, RGBA
-PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
-STORED_MAX_BYTES = 8 * 1024 * 1024   # inflate ahead only canvas-sized images (560x560 RGBA: 1.25 MB)
-
-
-def stored_png(data, max_pixels=DEFAULT_MAX_PIXELS):
-    """The same PNG with its image data inflated and stored uncompressed; None where that
-    does not apply (not a PNG, interlaced, damaged, too large: Pillow then reads the original
-    and says what is wrong).
-
-    Why: a canvas export is 1.25 MB of mostly transparent pixels squeezed into a few KB.
-    Pillow inflates it with zlib a row at a time, 2.5 ms, most of a request; zlib-ng
-    inflates it in one call in 0.1 ms, and Pillow is left only to copy stored blocks and
-    undo the row filters, in C. Only a valid header of a canvas-sized image is trusted to
-    say how much to inflate; everything else is Pillow's to read (or refuse), as before.
-    """
-    png = _inflated_png(data, max_pixels)
-    return None if png is None else _stored(png, png.raw)
-
-
-class _InflatedPng:
-    """A PNG's header fields, its image data inflated (each row: a filter byte, then the
-    row's bytes), and the chunks around the image data."""
-
-    def __init__(self, data, width, height, depth, colour, raw, first, last, end):
-        self.width, self.height, self.depth, self.colour, self.raw = width, height, depth, colour, raw
-        self.before, self.after = data[:first], data[last:end]   # chunks before and after the image data
-
-
-def _inflated_png(data, max_pixels):
-    if not data.startswith(PNG_SIGNATURE):
-        return None
-    chunks, pos = [], len(PNG_SIGNATURE)
-    while pos + 12 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        end = pos + 12 + length
-        if end > len(data):
-            return None
-        chunks.append((kind, pos, end))
-        pos = end
-        if kind == b"IEND":
-            break
-    if not chunks or chunks[0][0] != b"IHDR" or chunks[0][2] - chunks[0][1] != 25:
-        return None
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
-    if (interlace or colour not in PNG_CHANNELS or depth not in PNG_DEPTHS[colour]
-            or width < 1 or height < 1 or width * height > max_pixels):
-        return None
-    expected = height * (1 + (width * PNG_CHANNELS[colour] * depth + 7) // 8)
-    idats = [k for k, (kind, _, _) in enumerate(chunks) if kind == b"IDAT"]
-    if expected > STORED_MAX_BYTES or not idats or idats != list(range(idats[0], idats[-1] + 1)):
-        return None   # too big to be worth it, or no image data, or data split up (Pillow refuses that)
-    compressed = b"".join(data[start + 8:end - 4] for _, start, end in chunks[idats[0]:idats[-1] + 1])
-    try:
-        raw = zlib_ng.decompressobj().decompress(compressed, expected)
-    except zlib_ng.error:
-        return None
-    if len(raw) != expected:
-        return None
-    return _InflatedPng(data, width, height, depth, colour, raw, chunks[idats[0]][1], chunks[idats[-1]][2],
-                        chunks[-1][2])
-
-
-def _chunk_parts(kind, payload):
-    """A PNG chunk as its four parts: joined with its neighbours, a megabyte payload is copied once."""
-    return struct.pack(">I", len(payload)), kind, payload, struct.pack(">I", zlib_ng.crc32(payload, zlib_ng.crc32(kind)))
-
-
-def _chunk(kind, payload):
-    return b"".join(_chunk_parts(kind, payload))
-
-
-def _stored(png, raw, height=None):
-    """The PNG with `raw` (rows of filtered bytes) as its stored image data; `height`
-    rows high if given (the header is rewritten)."""
-    before = png.before
-    if height is not None:
-        header = _chunk(b"IHDR", struct.pack(">I", height).join((before[16:20], before[24:29])))
-        before = before[:8] + header + before[33:]
-    return b"".join((before, *_chunk_parts(b"IDAT", zlib_ng.compress(raw, 0)), png.after))
-
-
-PNG_RGBA = 6   # the colour type canvases export (with 8 bits: no palette or tRNS to apply)
-PNG_SUB, PNG_PAETH = 1, 4   # row filters: 0 none, 1 "sub" (from the left), 2-4 also from the row above
-
-
-def _decode_stored_png(stored, original):
-    """A stored canvas PNG (see stored_png) decoded by libspng, or None where Pillow
-    should read it.
-
-    Why: with the data inflated ahead, what is left is undoing the row filters of 1.25 MB,
-    which Pillow does a byte at a time in 0.9 ms and libspng with SIMD in 0.1 ms. Only
-    8-bit RGBA without EXIF (whose rotation Pillow applies) takes this path; the pixels
-    are the same as Pillow's (tests/test_preprocess.py checks, with every row filter).
-    """
-    pixels = _spng_rgba(stored, original)
-    return None if pixels is None else Image.fromarray(pixels)
-
-
-PNG_ORIENTATION_CHUNKS = (b"eXIf", b"tEXt", b"zTXt", b"iTXt")   # where Pillow finds EXIF or XMP orientation
-
-
-def _spng_rgba(stored, original):
-    """The pixels of a stored PNG, by libspng, if it is a canvas-like one: 8-bit RGBA, no
-    bigger than WORKING_SIDE (larger images are shrunk first) and with nothing that could
-    say it should be turned (EXIF or XMP, which decode_image applies); else None."""
-    width, height, depth, colour = *struct.unpack(">II", stored[16:24]), stored[24], stored[25]
-    if (depth != 8 or colour != PNG_RGBA or max(width, height) > WORKING_SIDE
-            or any(kind in original for kind in PNG_ORIENTATION_CHUNKS)):
-        return None
-    try:
-        return pyspng.load(stored)
-    except Exception:   # anything libspng refuses, Pillow reads or explains
-        return None
-
-
-def _canvas_band(png, data):
-    """(the alpha of the rows of a canvas PNG that hold anything, the first such row, the
-    image's (width, height)), or None for anything that is not an 8-bit RGBA PNG.
-    `png` is `data` inflated (see _inflated_png).
-
-    Why: a drawing fills a band of the canvas; the rows above and below are transparent
-    and need not be decoded at all. In the inflated data a row whose filtered bytes are
-    all zero is all zero when the row above it is, or when its filter is none or "sub"
-    (which do not look at the row above): those rows are left out, provably, not guessed.
-    """
-    if png is None or png.depth != 8 or png.colour != PNG_RGBA:
-        return None
-    rows = np.frombuffer(png.raw, np.uint8).reshape(png.height, -1)
-    if rows[:, 0].max() > PNG_PAETH:
-        return None   # a filter no PNG has: Pillow says the file is damaged
-    holding = np.flatnonzero(rows[:, 1:].max(axis=1))
-    if holding.size == 0:   # nothing at all: one transparent row says as much
-        return np.zeros((1, png.width), np.uint8), 0, (png.width, png.height)
-    top, bottom = int(holding[0]), int(holding[-1]) + 1
-    # a zero row below ink repeats or predicts from the row above unless its filter ignores it
-    while bottom < png.height and rows[bottom, 0] > PNG_SUB:
-        bottom += 1
-    pixels = _spng_rgba(_stored(png, rows[top:bottom].tobytes(), bottom - top), data)
-    if pixels is None:
-        return None
-    return np.ascontiguousarray(pixels[..., 3]), top, (png.width, png.height)   # contiguous: faster to scan
-
-
 def read_ink(data, max_pixels=DEFAULT_MAX_PIXELS):
     """Image bytes -> (the ink in its box, (top, left) of the box, (width, height) of the
     image): ink_in_box(decode_image(data)) with the image's size, the same arrays; for a
-    canvas export only the rows with something on them are decoded (see _canvas_band)."""
-    png = _inflated_png(data, max_pixels)   # inflated once, whichever way it is read
-    band = _canvas_band(png, data)
+    canvas export only the rows with something on them are decoded (see png.canvas_band)."""
+    inflated = png.inflate(data, max_pixels)   # inflated once, whichever way it is read
+    band = png.canvas_band(inflated, data, WORKING_SIDE)
     if band is not None:
         alpha, top, size = band
         if alpha.shape[0] < size[1] or _see_through(alpha):   # rows left out are transparent ones
             ink, (t, left) = _alpha_ink_in_box(alpha)
             return ink, (top + t, left), size
-    image = _decode_image(data, max_pixels, png)   # not a canvas, or opaque: its ink is in its colours
+    image = _decode_image(data, max_pixels, inflated)   # not a canvas, or opaque: its ink is in its colours
     return (*ink_in_box(image), image.size)
 
 
@@ -460,17 +316,11 @@ def centre_by_mass(digit):
 
 
 def prepare(data, max_pixels=DEFAULT_MAX_PIXELS):
-    """Image bytes -> the (28, 28) float32 array the network reads. Raises PreprocessError."""
-    return to_mnist(ink_map(decode_image(data, max_pixels)))
+    """Image bytes -> the (28, 28) float32 array the network reads, as the server reads a
+    drawing of one digit. Raises PreprocessError."""
+    return to_mnist(read_ink(data, max_pixels)[0])
 
 
-def encode_png(pixels):
-    """A (28, 28) float array in [0, 1] -> 8-bit greyscale PNG bytes, to show what the
-    network saw. Written directly (rows unfiltered, deflated): for 784 pixels, setting up
-    Pillow's encoder costs ten times the work."""
-    height, width = pixels.shape
-    rows = np.zeros((height, width + 1), np.uint8)   # each row: filter type 0, then its bytes
-    rows[:, 1:] = _to_bytes(pixels)
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)   # 8-bit grey, not interlaced
-    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib_ng.compress(rows.tobytes(), 6))
-            + _chunk(b"IEND", b""))
+def to_png(pixels):
+    """A (28, 28) float array in [0, 1] -> 8-bit greyscale PNG bytes, to show what the network saw."""
+    return png.encode(_to_bytes(pixels))

@@ -48,7 +48,7 @@ class Reading:
 
     @property
     def png(self):
-        return preprocess.encode_png(self.pixels)
+        return preprocess.to_png(self.pixels)
 
     def as_json(self):
         body = {"digit": self.digit, "confidence": round(self.confidence, 4),

@@ -4,14 +4,13 @@ import base64
 import io
 import json
 import zlib
-import struct
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from training import synth
-from webapp import ROOT, measured_reject_thresholds, recognise
+from webapp import ROOT, measured_reject_thresholds, png, recognise
 
 
 def data_url(png):
@@ -70,11 +69,8 @@ def test_jpeg_dark_ink_on_light_paper(client, mnist_sample):
 
 def bomb_png(side):
     """A valid PNG header claiming side x side pixels, with a tiny compressed body."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     rows = zlib.compress(b"\x00" * (side + 1) * 64, 9)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+    return png.SIGNATURE + png.header(side, side, png.GREY) + png.chunk(b"IDAT", rows) + png.chunk(b"IEND", b"")
 
 
 BLANK = np.zeros((100, 100, 4), np.uint8)
