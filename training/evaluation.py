@@ -7,7 +7,7 @@ import numpy as np
 from training import synth
 from training.calibration import with_temperature_applied
 from webapp import png, preprocess
-from webapp.segment import MAX_DIGITS
+from webapp.segment import RULES
 
 # Drawn-digit conditions: digit heights on a 560 px canvas x brush width as a fraction of
 # the height (MNIST's pen is about 0.1 of the digit's height).
@@ -87,7 +87,7 @@ def randomly_drawn(x, rng, count):
     return np.stack(inputs)[..., None], chosen
 
 
-def number_thresholds(confidences, keep=0.99, longest=MAX_DIGITS):
+def number_thresholds(confidences, keep=0.99, longest=RULES.max_digits):
     """"Not a digit" thresholds for a drawing read as 1, 2, ... `longest` digits: for k
     digits, the confidence below which a share 1 - keep ** (1 / k) of real digits fall, so
     that `keep` of real k-digit numbers are read whole, without a "?" (each digit counted

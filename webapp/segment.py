@@ -1,17 +1,18 @@
 """Split a drawing of a whole number into its digits, left to right.
 
-Ink components (connected strokes) are grouped into digit candidates: a component that
-lies mostly above or below another one, such as the detached bar of a 4, 5 or 7, joins
-it; components side by side stay apart, and a fragment far shorter and lighter than the
-digits around it (a bar drawn off to the side) joins its nearest neighbour. A candidate
-wider than a digit, where digits touch, may be cut: geometry proposes the columns and,
-when a `judge` is given, the model chooses among them (see _cut_touching).
+split_digits takes four steps, each a function below:
 
-When the pen strokes are known (the page posts them beside its bitmap), a candidate whose
-strokes stand side by side, such as a 1 written touching the 8 after it, is first split
-along them: each ink pixel goes with the stroke whose centre line is nearest, so touching
-or slightly overlapping digits come apart whole (see _split_by_strokes).
-Pure numpy/SciPy/Pillow, like preprocess; the judge is passed in, so no model lives here.
+1. components: the ink's connected strokes; specks are dropped.
+2. groups: components that overlap in x join, so the detached bar of a 4, 5 or 7 stays
+   with its digit; a short, light fragment close beside a digit joins it.
+3. strokes: where the page posted the pen strokes, a group whose strokes stand side by
+   side (a 1 written touching the 8 after it) is split along them: each ink pixel goes
+   with the stroke whose centre line is nearest, so touching digits come apart whole.
+4. cuts: a group wider than a digit, where digits touch and no strokes told them apart,
+   is cut; geometry proposes the columns and the model (the `judge`) chooses.
+
+The rules are the fields of Rules, each with what it measures beside it. Pure
+numpy/SciPy/Pillow, like preprocess; the judge is passed in, so no model lives here.
 """
 
 from dataclasses import dataclass
@@ -22,33 +23,55 @@ from scipy import ndimage
 
 from webapp.preprocess import bounding_box, ink_mask, stroke_width
 
-OVERLAP_TO_JOIN = 0.5    # share of the narrower one's width two components must overlap in x
-NOISE_AREA = 0.03        # components with less of the ink than this ...
-NOISE_HEIGHT = 0.2       # ... and lower than this share of the tallest one are specks
-FRAGMENT_HEIGHT = 0.6    # a candidate less tall than this share of the digits' height, ...
-FRAGMENT_INK = 0.4       # ... with less ink than this share of the inkiest one's ...
-FRAGMENT_GAP = 0.3       # ... and nearer than this share of the height to another is part of a digit
-WIDE = 1.0               # a candidate wider than this x the digits' height may hold two digits
-CUT_WIDTHS = 3.0         # a clear cut column holds at most this many stroke widths of ink
-MIN_STROKES_HIGH = 2.5   # digits are at least this many stroke widths tall: a dash is never cut
-MAX_DIGITS = 12          # the most pieces one drawing is cut into
-MIN_PART = 0.3           # each side of a cut must be at least this share of the height wide ...
-MIN_HEIGHT = 0.5         # ... and this share of it tall
-CUT_CANDIDATES = 8       # columns the judge is asked about per cut
-VERY_WIDE = 1.3          # a candidate this much wider than high, or one the model is unsure of, ...
-UNSURE = 0.9             # ... is cut where no clear column is, unless the model reads it better whole,
-WHOLE_PENALTY = 0.5      # ... counting its reading whole this much against it
-SNUG = 0.75              # in a number, a candidate this wide that the model is unsure of may be two digits
-CUT_SURE = 0.98          # a candidate not VERY_WIDE is cut only if its sides' readings multiply to this
-CHAIN = 2.0              # a drawing alone this much wider than high is several digits, however it reads
-ALONE_PART = 0.6         # a drawing alone is cut at a clear column only with both sides this share of the height wide
-STROKE_REACH = 1.0       # ink this many stroke widths (+ 2 px) from every posted stroke's centre line ...
-STROKES_EXPLAIN = 0.98   # ... must be rarer than this share, or the strokes are not this drawing's and are ignored
-STROKE_ON_INK = 0.5      # a stroke belongs to the candidate holding this share of its centre line
-STROKE_SPLIT = 0.5       # strokes side by side are split when their parts read this surely against the whole
-MAX_STROKES = 4 * MAX_DIGITS   # beyond this many strokes (hatching, scribbles) ...
-MAX_STROKE_POINTS = 20_000     # ... or points, the strokes are not looked at
-LINES_MEET = 0.7         # strokes whose centre lines come this many stroke widths close are one digit's
+
+@dataclass(frozen=True)
+class Rules:
+    """Heights and widths are shares of the digits' height (the tallest group's) unless
+    they say stroke widths (the brush's width, measured on the ink)."""
+
+    # 1. components
+    speck_ink: float = 0.03         # a component with less than this share of all the ink ...
+    speck_height: float = 0.2       # ... and lower than this share of the tallest component is a speck
+
+    # 2. groups
+    overlap_to_join: float = 0.5    # components overlapping in x by this share of the narrower one's width join
+    fragment_height: float = 0.6    # a group lower than this, ...
+    fragment_ink: float = 0.4       # ... with less ink than this share of the inkiest group's ...
+    fragment_gap: float = 0.3       # ... and this close to another in x is a stroke of that digit
+
+    # 3. strokes. Beyond max_strokes or max_stroke_points (hatching, scribbles) the strokes
+    # are not looked at; nor where they do not cover the ink (they are not this drawing's).
+    max_strokes: int = 48
+    max_stroke_points: int = 20_000
+    stroke_reach: float = 1.0       # ink farther than this many stroke widths (+ 2 px) from every stroke ...
+    strokes_explain: float = 0.98   # ... must be rarer than 1 - this share of the ink, or the strokes are ignored
+    stroke_on_ink: float = 0.5      # a stroke belongs to the group holding this share of its centre line
+    # Strokes whose centre lines come this many stroke widths close are one digit's: the
+    # strokes of one digit cross or run into each other (the halves of a 0, the bar of a
+    # 4 through its stem); touching digits meet only at the edges of their ink.
+    lines_meet: float = 0.7
+    # Side-by-side strokes are split when their parts, multiplied, read at least this
+    # share as surely as the whole: a digit drawn in strokes side by side stays whole.
+    stroke_split: float = 0.5
+
+    # 4. cuts
+    max_digits: int = 12            # the most pieces one drawing ends in
+    wide: float = 1.0               # a group wider than this may hold two digits
+    snug: float = 0.75              # in a number, a group this wide that the model is unsure of may be two overlapping in x
+    very_wide: float = 1.3          # a group narrower than this is cut only into two sure digits (cut_sure) ...
+    cut_sure: float = 0.98          # ... whose confidences multiply to this: a broad 0, a 4 whose strokes do not meet stay whole
+    chain: float = 2.0              # a drawing alone this wide is several digits however it reads
+    min_strokes_high: float = 2.5   # digits are at least this many stroke widths tall: a dash is never cut
+    clear_cut_ink: float = 3.0      # a column crossing one stroke with at most this many stroke widths of ink is a clear cut
+    min_part_width: float = 0.3     # each side of a cut is at least this wide (and a stroke width) ...
+    min_part_height: float = 0.5    # ... and this tall (also each part split along strokes)
+    alone_part_width: float = 0.6   # a drawing alone is cut at a clear column only with both sides this wide
+    cut_candidates: int = 8         # columns the model is asked about per cut
+    unsure: float = 0.9             # below this confidence whole, a group without a clear column may be cut ...
+    whole_penalty: float = 0.5      # ... if its best cut's sides read better than this share of the whole
+
+
+RULES = Rules()
 
 
 @dataclass
@@ -77,6 +100,30 @@ def split_digits(ink, judge=None, strokes=None):
         return []
     top, left, bottom, right = box
     mask = mask[top:bottom, left:right]   # all the work happens inside the ink's box
+
+    def confidence(parts):
+        return np.asarray(judge([_piece(part, top, left) for part in parts]), dtype=float)
+
+    confidence = confidence if judge else None
+    groups = _groups(mask)                                             # steps 1 and 2
+    height = max(b[2] - b[0] for b in map(bounding_box, groups))       # the digits' height
+    width = None   # the brush's stroke width, measured when first needed
+    if _strokes_worth_reading(strokes):                                # step 3
+        width = stroke_width(mask)
+        groups = _split_along_strokes(groups, mask, strokes, (left, top), width, height, confidence)
+    parts = _cut_where_touching(groups, mask, width, height, confidence)   # step 4
+    return sorted((_piece(part, top, left) for part in parts), key=lambda p: (p.box[1] + p.box[3]) / 2)
+
+
+def _piece(part, top, left):
+    """A mask in the ink's box -> the Piece it is in the image."""
+    t, l, b, r = bounding_box(part)
+    return Piece((top + t, left + l, top + b, left + r), part[t:b, l:r])
+
+
+# ---------------------------------------------------------------- 1 and 2: components, groups
+def _groups(mask):
+    """The ink's components without specks, grouped into digit candidates: their masks."""
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 1:   # one stroke, the commonest drawing: it fills the box, its area is all the ink
         slices, areas = [(slice(0, mask.shape[0]), slice(0, mask.shape[1]))], np.array([np.count_nonzero(mask)])
@@ -84,168 +131,19 @@ def split_digits(ink, judge=None, strokes=None):
         slices = ndimage.find_objects(labels)
         areas = np.bincount(labels.ravel())[1:]
     tallest = max(s[0].stop - s[0].start for s in slices)
-    components = [i for i, s in enumerate(slices)
-                  if not (areas[i] < NOISE_AREA * areas.sum() and s[0].stop - s[0].start < NOISE_HEIGHT * tallest)]
-    groups = _join_fragments(_group_by_columns(components, slices), slices, areas)
-    if len(groups) == 1 and len(components) == count:
-        masks = [mask]
-    else:
-        masks = [np.isin(labels, [i + 1 for i in group]) for group in groups]
-    boxes = [bounding_box(m) for m in masks]
-    height = max(b[2] - b[0] for b in boxes)   # the digits' height: the tallest candidate's
-
-    def piece(part):
-        t, l, btm, r = bounding_box(part)
-        return Piece((top + t, left + l, top + btm, left + r), part[t:btm, l:r])
-
-    def confidence(parts):
-        return np.asarray(judge([piece(p) for p in parts]), dtype=float)
-
-    width = None   # the brush's width, measured when first needed
-    if (strokes and len(strokes) <= MAX_STROKES and sum(map(len, strokes)) <= MAX_STROKE_POINTS
-            and _side_by_side(strokes)):   # as where digits touch
-        width = stroke_width(mask)
-        lines = _stroke_lines(mask, strokes, left, top, width)
-        if lines is not None:
-            split, lengths = [], np.bincount(lines.ravel())
-            for k, m in enumerate(masks):
-                parts = _split_by_strokes(m, lines, lengths, height, confidence if judge else None)
-                fits = parts is not None and len(split) + len(parts) + len(masks) - k - 1 <= MAX_DIGITS
-                split += parts if fits else [m]
-            if len(split) > len(masks):
-                masks, boxes = split, [bounding_box(m) for m in split]
-    wide = [b[3] - b[1] > WIDE * height for b in boxes]
-    # in a number, narrower candidates may be two digits overlapping in x: the model decides
-    snug = [judge is not None and len(masks) > 1 and not w and b[3] - b[1] > SNUG * height
-            for b, w in zip(boxes, wide)]
-    if width is None and (any(wide) or any(snug)):   # needed only to cut touching digits
-        width = stroke_width(mask)
-    if width is not None and height < MIN_STROKES_HIGH * width:
-        wide = snug = [False] * len(wide)   # a dash or a line: nothing digit-tall to cut it into
-
-    pieces = []
-    room = [MAX_DIGITS - len(masks)]   # cuts left: each adds one piece
-    for piece_mask, is_wide, is_snug in zip(masks, wide, snug):
-        parts = (_cut_touching(piece_mask, width, height, confidence if judge else None, len(masks) == 1, room,
-                               is_snug) if is_wide or is_snug else [piece_mask])
-        pieces += [piece(part) for part in parts]
-    return sorted(pieces, key=lambda p: (p.box[1] + p.box[3]) / 2)
-
-
-def _side_by_side(strokes):
-    """Whether any strokes stand side by side (a quick look at their points' columns,
-    before any pixel work): a digit drawn in one stroke, or in strokes over one another,
-    has nothing for the strokes to tell."""
-    columns = [np.asarray(stroke, dtype=float)[:, 0] for stroke in strokes]
-    slices = [(slice(0, 1), slice(int(np.floor(x.min())), int(np.floor(x.max())) + 1)) for x in columns]
-    return len(_group_by_columns(list(range(len(strokes))), slices)) > 1
-
-
-def _stroke_lines(mask, strokes, left, top, width):
-    """The strokes' centre lines drawn one pixel wide into the ink's box: an int array,
-    k + 1 where stroke k passes, 0 elsewhere. None when the strokes do not explain the
-    ink (much of it lies far from every line, given its stroke `width`): they are then
-    not this drawing's."""
-    rows, columns = mask.shape
-    canvas = Image.new("I", (columns, rows), 0)
-    draw = ImageDraw.Draw(canvas)
-    for k, stroke in enumerate(strokes):   # canvas pixel i spans [i, i + 1); Pillow rounds down alike
-        points = np.asarray(stroke, dtype=float).reshape(-1, 2) - (left, top)
-        if len(points) == 1:
-            points = np.concatenate([points, points])
-        if points.min() >= 0 and np.all(points.max(axis=0) <= (columns, rows)):   # the usual case: all in the box
-            draw.line(points.ravel().tolist(), fill=k + 1, width=1)
-            continue
-        for a, b in _clipped_segments(points[:-1], points[1:], columns, rows):
-            draw.line([tuple(a), tuple(b)], fill=k + 1, width=1)
-    lines = np.asarray(canvas)
-    if not lines.any():
-        return None
-    distance = ndimage.distance_transform_edt(lines == 0)
-    reach = STROKE_REACH * width + 2
-    if np.count_nonzero(distance[mask] > reach) > (1 - STROKES_EXPLAIN) * np.count_nonzero(mask):
-        return None
-    return lines
-
-
-def _clipped_segments(starts, ends, width, height):
-    """The parts of the segments start -> end that lie in the box [0, width] x [0, height]
-    (Liang-Barsky): a line that leaves the box is not drawn on into the distance."""
-    delta = ends - starts
-    low, high = np.zeros(len(starts)), np.ones(len(starts))
-    keep = np.ones(len(starts), dtype=bool)
-    for axis, side in ((0, width), (1, height)):
-        d, p = delta[:, axis], starts[:, axis]
-        for q, sign in ((p, -1.0), (side - p, 1.0)):   # inside: sign * d * t <= q
-            flat = d == 0
-            keep &= ~(flat & (q < 0))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.where(flat, 0.0, q / (sign * d))
-            entering = ~flat & (sign * d < 0)
-            leaving = ~flat & (sign * d > 0)
-            low = np.where(entering, np.maximum(low, t), low)
-            high = np.where(leaving, np.minimum(high, t), high)
-    keep &= low <= high
-    return zip(starts[keep] + low[keep, None] * delta[keep], starts[keep] + high[keep, None] * delta[keep])
-
-
-def _split_by_strokes(mask, lines, lengths, height, confidence=None):
-    """A candidate's parts along its strokes, or None to leave it whole.
-
-    The strokes whose centre lines lie on this candidate are grouped as ink components
-    are (overlapping columns join, a short light fragment joins its neighbour), and
-    groups whose lines meet are joined (see _join_meeting); each ink pixel goes with the
-    stroke whose line is nearest. Two or more groups side by side are split apart if
-    every part is digit-tall and, given `confidence`, the parts read at least STROKE_SPLIT
-    times as surely (their confidences multiplied) as the whole. `lengths`[k] is how many
-    pixels of `lines` hold k."""
-    top, left, bottom, right = bounding_box(mask)
-    box = (slice(top, bottom), slice(left, right))   # the work happens in the candidate's box
-    on_ink = np.where(mask[box], lines[box], 0)
-    inside = np.bincount(on_ink.ravel(), minlength=len(lengths))
-    ids = [k for k in range(1, len(lengths)) if lengths[k] and inside[k] >= STROKE_ON_INK * lengths[k]]
-    if len(ids) < 2:
-        return None
-    own = np.where(np.isin(on_ink, ids), on_ink, 0)
-    _, (rows, cols) = ndimage.distance_transform_edt(own == 0, return_indices=True)
-    owner = np.where(mask[box], own[rows, cols], 0)
-    slices = ndimage.find_objects(owner)
-    units = [k - 1 for k in ids if slices[k - 1] is not None]
-    areas = np.bincount(owner.ravel(), minlength=len(slices) + 1)[1:]
-    groups = _join_fragments(_group_by_columns(units, slices), slices, areas)
-    if len(groups) > 1:
-        groups = _join_meeting(groups, own, LINES_MEET * stroke_width(mask[box]))
-    if len(groups) < 2:
-        return None
-    parts = []
-    for group in groups:
-        part = np.zeros_like(mask)
-        part[box] = np.isin(owner, [k + 1 for k in group])
-        parts.append(part)
-    if any(b[2] - b[0] < MIN_HEIGHT * height for b in map(bounding_box, parts)):
-        return None
-    if confidence is not None:
-        whole, *sides = confidence([mask, *parts])
-        if np.prod(sides) < STROKE_SPLIT * whole:
-            return None
-    return parts
-
-
-def _join_meeting(groups, lines, reach):
-    """Join groups of strokes whose centre lines come within `reach` pixels of each other:
-    the strokes of one digit cross or run into each other (the bar of a 4 through its
-    stem, the two halves of a 0), while digits that touch only touch at their ink's edges."""
-    drawn = [np.isin(lines, [k + 1 for k in group]) for group in groups]
-    near = [ndimage.distance_transform_edt(~d) <= reach for d in drawn]
-    joined = _connected(range(len(groups)), lambda a, b: np.any(near[a] & drawn[b]))
-    return [[k for g in chain for k in groups[g]] for chain in joined]
+    kept = [i for i, s in enumerate(slices)
+            if not (areas[i] < RULES.speck_ink * areas.sum() and s[0].stop - s[0].start < RULES.speck_height * tallest)]
+    groups = _join_fragments(_group_by_columns(kept, slices), slices, areas)
+    if len(groups) == 1 and len(kept) == count:
+        return [mask]
+    return [np.isin(labels, [i + 1 for i in group]) for group in groups]
 
 
 def _group_by_columns(components, slices):
     """Union components whose x-ranges overlap by most of the narrower one's width."""
     def overlapping(a, b):
         (a0, a1), (b0, b1) = (slices[a][1].start, slices[a][1].stop), (slices[b][1].start, slices[b][1].stop)
-        return min(a1, b1) - max(a0, b0) > OVERLAP_TO_JOIN * min(a1 - a0, b1 - b0)
+        return min(a1, b1) - max(a0, b0) > RULES.overlap_to_join * min(a1 - a0, b1 - b0)
 
     return _connected(components, overlapping)
 
@@ -272,115 +170,296 @@ def _connected(items, linked):
 
 
 def _join_fragments(groups, slices, areas):
-    """Join each candidate far shorter and lighter than the digits, and close beside one,
-    to its nearest neighbour in x: no digit is that small beside its fellows, but a stroke
-    of one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
-    def extent(group):
-        return (min(slices[i][0].start for i in group), max(slices[i][0].stop for i in group),
-                min(slices[i][1].start for i in group), max(slices[i][1].stop for i in group))
-
+    """Join each group far shorter and lighter than the digits, and close beside one, to
+    its nearest neighbour in x: no digit is that small beside its fellows, but a stroke of
+    one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
     groups = [list(g) for g in groups]
     while len(groups) > 1:
-        extents = [extent(g) for g in groups]
-        ink = [sum(areas[i] for i in g) for g in groups]
-        height, typical = max(e[1] - e[0] for e in extents), max(ink)
-
-        def distance(k, j):   # the gap between the two in x (0 if they overlap), then the centres'
-            (_, _, x0, x1), (_, _, u0, u1) = extents[k], extents[j]
-            return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
-
-        nearest = [min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
-                   for k in range(len(groups))]
-        small = [k for k, e in enumerate(extents)
-                 if e[1] - e[0] < FRAGMENT_HEIGHT * height and ink[k] < FRAGMENT_INK * typical
-                 and distance(k, nearest[k])[0] <= FRAGMENT_GAP * height]
-        if not small:
+        fragment = _lightest_fragment(groups, slices, areas)
+        if fragment is None:
             break
-        k = min(small, key=lambda k: ink[k])
-        groups[nearest[k]] += groups[k]
+        k, neighbour = fragment
+        groups[neighbour] += groups[k]
         del groups[k]
     return groups
 
 
-def _cut_touching(mask, width, height, confidence=None, alone=False, room=None, snug=False):
-    """Cut a candidate wide enough to hold two digits, recursively, into at most
-    room[0] more pieces.
+def _lightest_fragment(groups, slices, areas):
+    """(the lightest group that is a fragment, its nearest neighbour in x), or None."""
+    extents = [(min(slices[i][0].start for i in g), max(slices[i][0].stop for i in g),
+                min(slices[i][1].start for i in g), max(slices[i][1].stop for i in g)) for g in groups]
+    ink = [sum(areas[i] for i in g) for g in groups]
+    height, typical = max(e[1] - e[0] for e in extents), max(ink)
+
+    def distance(k, j):   # the gap between the two in x (0 if they overlap), then the centres'
+        (_, _, x0, x1), (_, _, u0, u1) = extents[k], extents[j]
+        return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
+
+    nearest = [min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
+               for k in range(len(groups))]
+    small = [k for k, e in enumerate(extents)
+             if e[1] - e[0] < RULES.fragment_height * height and ink[k] < RULES.fragment_ink * typical
+             and distance(k, nearest[k])[0] <= RULES.fragment_gap * height]
+    if not small:
+        return None
+    k = min(small, key=lambda k: ink[k])
+    return k, nearest[k]
+
+
+# ---------------------------------------------------------------- 3: strokes
+def _strokes_worth_reading(strokes):
+    """Whether there are strokes, not too many to look at, and some of them side by side."""
+    return bool(strokes and len(strokes) <= RULES.max_strokes
+                and sum(map(len, strokes)) <= RULES.max_stroke_points and _side_by_side(strokes))
+
+
+def _side_by_side(strokes):
+    """Whether any strokes stand side by side (a quick look at their points' columns,
+    before any pixel work): a digit drawn in one stroke, or in strokes over one another,
+    has nothing for the strokes to tell."""
+    columns = [np.asarray(stroke, dtype=float)[:, 0] for stroke in strokes]
+    slices = [(slice(0, 1), slice(int(np.floor(x.min())), int(np.floor(x.max())) + 1)) for x in columns]
+    return len(_group_by_columns(list(range(len(strokes))), slices)) > 1
+
+
+def _split_along_strokes(groups, mask, strokes, origin, width, height, confidence):
+    """Each group split along its strokes where they stand side by side (see
+    _split_by_strokes), as long as the drawing stays within max_digits pieces."""
+    lines = _stroke_lines(mask, strokes, *origin, width)
+    if lines is None:
+        return groups
+    split, lengths = [], np.bincount(lines.ravel())
+    for k, group in enumerate(groups):
+        parts = _split_by_strokes(group, lines, lengths, height, confidence)
+        fits = parts is not None and len(split) + len(parts) + len(groups) - k - 1 <= RULES.max_digits
+        split += parts if fits else [group]
+    return split if len(split) > len(groups) else groups
+
+
+def _stroke_lines(mask, strokes, left, top, width):
+    """The strokes' centre lines drawn one pixel wide into the ink's box: an int array,
+    k + 1 where stroke k passes, 0 elsewhere. None when the strokes do not explain the
+    ink (much of it lies far from every line, given its stroke `width`): they are then
+    not this drawing's."""
+    rows, columns = mask.shape
+    canvas = Image.new("I", (columns, rows), 0)
+    draw = ImageDraw.Draw(canvas)
+    for k, stroke in enumerate(strokes):   # canvas pixel i spans [i, i + 1); Pillow rounds down alike
+        points = np.asarray(stroke, dtype=float).reshape(-1, 2) - (left, top)
+        if len(points) == 1:
+            points = np.concatenate([points, points])
+        if points.min() >= 0 and np.all(points.max(axis=0) <= (columns, rows)):   # the usual case: all in the box
+            draw.line(points.ravel().tolist(), fill=k + 1, width=1)
+            continue
+        for a, b in _clipped_segments(points[:-1], points[1:], columns, rows):
+            draw.line([tuple(a), tuple(b)], fill=k + 1, width=1)
+    lines = np.asarray(canvas)
+    if not lines.any():
+        return None
+    distance = ndimage.distance_transform_edt(lines == 0)
+    reach = RULES.stroke_reach * width + 2
+    if np.count_nonzero(distance[mask] > reach) > (1 - RULES.strokes_explain) * np.count_nonzero(mask):
+        return None
+    return lines
+
+
+def _clipped_segments(starts, ends, width, height):
+    """The parts of the segments start -> end that lie in the box [0, width] x [0, height]
+    (Liang-Barsky): a line that leaves the box is not drawn on into the distance."""
+    delta = ends - starts
+    low, high = np.zeros(len(starts)), np.ones(len(starts))
+    keep = np.ones(len(starts), dtype=bool)
+    for axis, side in ((0, width), (1, height)):
+        d, p = delta[:, axis], starts[:, axis]
+        for q, sign in ((p, -1.0), (side - p, 1.0)):   # inside: sign * d * t <= q
+            flat = d == 0
+            keep &= ~(flat & (q < 0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(flat, 0.0, q / (sign * d))
+            entering = ~flat & (sign * d < 0)
+            leaving = ~flat & (sign * d > 0)
+            low = np.where(entering, np.maximum(low, t), low)
+            high = np.where(leaving, np.minimum(high, t), high)
+    keep &= low <= high
+    return zip(starts[keep] + low[keep, None] * delta[keep], starts[keep] + high[keep, None] * delta[keep])
+
+
+def _split_by_strokes(mask, lines, lengths, height, confidence=None):
+    """A group's parts along its strokes, or None to leave it whole.
+
+    The strokes whose centre lines lie on this group are grouped as ink components are
+    (overlapping columns join, a short light fragment joins its neighbour), and groups
+    whose lines meet are joined (see _join_meeting); each ink pixel goes with the stroke
+    whose line is nearest. Two or more side by side are split apart if every part is at
+    least min_part_height tall and, given `confidence`, the parts read at least
+    stroke_split times as surely (their confidences multiplied) as the whole.
+    `lengths`[k] is how many pixels of `lines` hold k."""
+    top, left, bottom, right = bounding_box(mask)
+    box = (slice(top, bottom), slice(left, right))   # the work happens in the group's box
+    on_ink = np.where(mask[box], lines[box], 0)
+    inside = np.bincount(on_ink.ravel(), minlength=len(lengths))
+    ids = [k for k in range(1, len(lengths)) if lengths[k] and inside[k] >= RULES.stroke_on_ink * lengths[k]]
+    if len(ids) < 2:
+        return None
+    own = np.where(np.isin(on_ink, ids), on_ink, 0)
+    _, (rows, cols) = ndimage.distance_transform_edt(own == 0, return_indices=True)
+    owner = np.where(mask[box], own[rows, cols], 0)
+    slices = ndimage.find_objects(owner)
+    units = [k - 1 for k in ids if slices[k - 1] is not None]
+    areas = np.bincount(owner.ravel(), minlength=len(slices) + 1)[1:]
+    groups = _join_fragments(_group_by_columns(units, slices), slices, areas)
+    if len(groups) > 1:
+        groups = _join_meeting(groups, own, RULES.lines_meet * stroke_width(mask[box]))
+    if len(groups) < 2:
+        return None
+    parts = []
+    for group in groups:
+        part = np.zeros_like(mask)
+        part[box] = np.isin(owner, [k + 1 for k in group])
+        parts.append(part)
+    if any(b[2] - b[0] < RULES.min_part_height * height for b in map(bounding_box, parts)):
+        return None
+    if confidence is not None:
+        whole, *sides = confidence([mask, *parts])
+        if np.prod(sides) < RULES.stroke_split * whole:
+            return None
+    return parts
+
+
+def _join_meeting(groups, lines, reach):
+    """Join groups of strokes whose centre lines come within `reach` pixels of each other."""
+    drawn = [np.isin(lines, [k + 1 for k in group]) for group in groups]
+    near = [ndimage.distance_transform_edt(~d) <= reach for d in drawn]
+    joined = _connected(range(len(groups)), lambda a, b: np.any(near[a] & drawn[b]))
+    return [[k for g in chain for k in groups[g]] for chain in joined]
+
+
+# ---------------------------------------------------------------- 4: cuts
+def _cut_where_touching(groups, mask, width, height, confidence):
+    """Each group that may hold touching digits cut into them (see _cut_touching): a wide
+    one, or in a number, given a judge, a snug one. Nothing is cut in a dash or a line,
+    nor past max_digits pieces."""
+    spans = [b[3] - b[1] for b in map(bounding_box, groups)]
+    wide = [span > RULES.wide * height for span in spans]
+    snug = [confidence is not None and len(groups) > 1 and not w and span > RULES.snug * height
+            for span, w in zip(spans, wide)]
+    if not (any(wide) or any(snug)):
+        return groups
+    width = stroke_width(mask) if width is None else width
+    if height < RULES.min_strokes_high * width:
+        return groups   # a dash or a line: nothing digit-tall to cut it into
+    parts, room = [], RULES.max_digits - len(groups)   # room: cuts left, each adds one piece
+    for group, is_wide, is_snug in zip(groups, wide, snug):
+        pieces = [group]
+        if is_wide or is_snug:
+            pieces = _cut_touching(group, width, height, confidence, len(groups) == 1, room, is_snug)
+            room -= len(pieces) - 1
+        parts += pieces
+    return parts
+
+
+def _cut_touching(mask, width, height, confidence, alone, room, snug=False):
+    """A group wide enough to hold two digits, cut recursively into at most `room` + 1 pieces.
 
     Geometry proposes the columns: least ink, weighted by how many strokes a column
-    crosses (inside a 0 or an 8 it crosses two). A column that crosses one thin stroke
-    is a clear cut (for a drawing `alone`, which may be one wide digit, only where both
-    sides are ALONE_PART of the height wide: not the bar of a 4 between its parts); the
-    model picks among such columns the one whose two sides it reads most surely. Where
-    no cut is clear the candidate is cut only if it is far too wide for one digit or the
-    model is unsure of it whole (for a drawing alone: both, unless it is as wide as a
-    chain of digits), and only if the best cut's two sides read better than the whole
-    counted at WHOLE_PENALTY. A candidate not VERY_WIDE is cut only into two sure digits
-    (CUT_SURE): its halves may each look like some digit. A `snug` candidate, one in a
-    number that is not wide but at least SNUG, may be two digits overlapping in x: it is
-    tried only if the model is unsure of it whole. Without a `confidence` function only
-    clear cuts are made. Each cut spends one of room[0]; sides are at least a stroke wide."""
-    room = room if room is not None else [MAX_DIGITS]
+    crosses (inside a 0 or an 8 it crosses two). A column that crosses one thin stroke is
+    a clear cut (for a drawing `alone`, which may be one wide digit, only where both sides
+    are alone_part_width wide: not the bar of a 4 between its parts); the model picks
+    among them the one whose two sides it reads most surely. Where no cut is clear, the
+    group is cut only if it may hold two digits (see _may_hold_two) and the best cut's
+    sides read better than the whole counted at whole_penalty. A group not very_wide is
+    cut only into two sure digits (cut_sure): its halves may each look like some digit.
+    A `snug` group is tried only if the model is unsure of it whole. Without a
+    `confidence` function only clear cuts are made. Sides are at least a stroke wide."""
     top, left, bottom, right = bounding_box(mask)
     span = right - left
-    margin = max(int(MIN_PART * height), int(np.ceil(width)))
-    if span <= (SNUG if snug else WIDE) * height or span - 2 * margin < 1 or room[0] <= 0:
+    margin = max(int(RULES.min_part_width * height), int(np.ceil(width)))
+    if span <= (RULES.snug if snug else RULES.wide) * height or span - 2 * margin < 1 or room <= 0:
         return [mask]
-    if snug and confidence([mask])[0] >= UNSURE:   # snug candidates come with a judge
+    if snug and confidence([mask])[0] >= RULES.unsure:   # snug groups come with a judge
         return [mask]   # not wide, and read surely: one digit
     region = mask[top:bottom, left:right]
     ink = region.sum(axis=0)[margin:span - margin]
     runs = (np.count_nonzero(region[1:] & ~region[:-1], axis=0) + region[0])[margin:span - margin]
-    clear = (runs <= 1) & (ink <= CUT_WIDTHS * width)
+    cuts = _Cuts(mask, left, margin, width, height)
+    clear = np.where((runs <= 1) & (ink <= RULES.clear_cut_ink * width), ink, np.inf)
+    if confidence is None:   # geometry alone: cut only where it is clear
+        best = next(iter(cuts.at(clear)), None)
+    else:
+        best = _best_cut(cuts, clear, ink * np.maximum(runs, 1).astype(float), mask, span, height, confidence, alone)
+    if best is None:
+        return [mask]
+    parts, room = [], room - 1   # this cut spends one
+    for side in best:
+        pieces = _cut_touching(side, width, height, confidence, False, room)
+        room -= len(pieces) - 1
+        parts += pieces
+    return parts
 
-    def splits(cost, part=margin):   # the cheapest columns, as (left, right) masks with both sides digit-tall
-        found = []
+
+def _best_cut(cuts, clear, crossing, mask, span, height, confidence, alone):
+    """The (left, right) masks of the cut the model reads best, or None to leave the
+    group whole: a clear column if there is one, else the column of least `crossing` ink."""
+    candidates = cuts.at(clear, int(RULES.alone_part_width * height) if alone else None)
+    whole = None   # the model's reading of the group whole, when it has a say in cutting
+    if not candidates:
+        if not (alone and span > RULES.chain * height):
+            whole = confidence([mask])[0]
+            if not _may_hold_two(span, height, whole, alone):
+                return None   # it reads well enough as one digit, for how wide it is
+        candidates = cuts.at(crossing)
+        if not candidates:
+            return None
+    scores = confidence([part for pair in candidates for part in pair])
+    pairs = scores[0::2] * scores[1::2]
+    if whole is not None and pairs.max() <= RULES.whole_penalty * whole:
+        return None
+    if span <= RULES.very_wide * height and pairs.max() < RULES.cut_sure:
+        return None   # not so wide that it must be two: cut only into two sure digits
+    return candidates[int(np.argmax(pairs))]
+
+
+def _may_hold_two(span, height, whole, alone):
+    """Whether a group without a clear column may still be two digits: too wide for one
+    (very_wide) or read unsurely whole (unsure); a drawing alone, which may be one wide
+    digit, must be both."""
+    too_wide, unsure = span > RULES.very_wide * height, whole < RULES.unsure
+    if alone:
+        return too_wide and unsure
+    return too_wide or unsure
+
+
+class _Cuts:
+    """Where one group may be cut: columns at least `margin` from its edges, each cut
+    leaving two sides at least min_part_height tall."""
+
+    def __init__(self, mask, left, margin, width, height):
+        self.mask, self.left, self.margin, self.width, self.height = mask, left, margin, width, height
+
+    def at(self, cost, part=None):
+        """(left, right) masks at the cheapest columns of `cost` (one per column inside the
+        margins), with each side at least `part` wide (default: the margin)."""
+        edge = max((self.margin if part is None else part) - self.margin, 0)
         cost = cost.copy()
-        cost[:max(part - margin, 0)] = np.inf   # each side at least `part` wide
-        cost[len(cost) - max(part - margin, 0):] = np.inf
-        for column in _cheapest_columns(cost, max(int(width), 1)):
-            cut = left + margin + column
-            left_mask, right_mask = mask.copy(), mask.copy()
+        cost[:edge] = np.inf
+        cost[len(cost) - edge:] = np.inf
+        found = []
+        for column in _cheapest_columns(cost, max(int(self.width), 1)):
+            cut = self.left + self.margin + column
+            left_mask, right_mask = self.mask.copy(), self.mask.copy()
             left_mask[:, cut:] = False
             right_mask[:, :cut] = False
-            parts = [bounding_box(left_mask), bounding_box(right_mask)]
-            if all(b is not None and b[2] - b[0] >= MIN_HEIGHT * height for b in parts):
+            boxes = [bounding_box(left_mask), bounding_box(right_mask)]
+            if all(b is not None and b[2] - b[0] >= RULES.min_part_height * self.height for b in boxes):
                 found.append((left_mask, right_mask))
         return found
 
-    def cut_into(best):
-        room[0] -= 1
-        return [part for side in best for part in _cut_touching(side, width, height, confidence, False, room)]
-
-    if confidence is None:   # geometry alone: cut only where it is clear
-        candidates = splits(np.where(clear, ink, np.inf))
-        return cut_into(candidates[0]) if candidates else [mask]
-    # between other digits a clear column is cut; a drawing alone may be one wide digit, so
-    # there only where both sides are digit-wide (not the bar of a 4 between its parts)
-    candidates = splits(np.where(clear, ink, np.inf), int(ALONE_PART * height) if alone else margin)
-    whole = None   # the model's reading of the candidate whole, when it has a say in cutting
-    if not candidates:
-        if not (alone and span > CHAIN * height):
-            whole = confidence([mask])[0]
-            too_wide, unsure = span > VERY_WIDE * height, whole < UNSURE
-            if not (too_wide and unsure if alone else too_wide or unsure):
-                return [mask]   # it reads well enough as one digit, for how wide it is
-        candidates = splits(ink * np.maximum(runs, 1).astype(float))
-        if not candidates:
-            return [mask]
-    scores = confidence([part for pair in candidates for part in pair])
-    pairs = scores[0::2] * scores[1::2]
-    if whole is not None and pairs.max() <= WHOLE_PENALTY * whole:
-        return [mask]
-    if span <= VERY_WIDE * height and pairs.max() < CUT_SURE:
-        return [mask]   # not so wide that it must be two: cut only into two sure digits
-    return cut_into(candidates[int(np.argmax(pairs))])
-
 
 def _cheapest_columns(cost, spacing):
-    """Up to CUT_CANDIDATES columns of least finite cost, at least `spacing` apart."""
+    """Up to cut_candidates columns of least finite cost, at least `spacing` apart."""
     chosen = []
     for column in np.argsort(cost, kind="stable"):
-        if not np.isfinite(cost[column]) or len(chosen) == CUT_CANDIDATES:
+        if not np.isfinite(cost[column]) or len(chosen) == RULES.cut_candidates:
             break
         if all(abs(int(column) - c) >= spacing for c in chosen):
             chosen.append(int(column))

@@ -88,7 +88,7 @@ def test_metrics_report_is_complete():
     assert metrics["parameters"] > 0 and metrics["versions"]["keras"].startswith("3.")
     assert 0 < metrics["rejection"]["threshold"] < 1
     in_numbers = metrics["rejection"]["in_numbers"]
-    assert [length["digits"] for length in in_numbers] == list(range(1, segment.MAX_DIGITS + 1))
+    assert [length["digits"] for length in in_numbers] == list(range(1, segment.RULES.max_digits + 1))
     thresholds = [length["threshold"] for length in in_numbers]
     assert thresholds[0] == metrics["rejection"]["threshold"] and thresholds == sorted(thresholds, reverse=True)
     assert len(metrics["data"]["sha256"]) == 64

@@ -158,9 +158,9 @@ def test_a_wide_digit_alone_that_reads_well_is_not_cut(app):
     wide_zero = [[(160, 0), (320, 50), (320, 150), (160, 200), (0, 150), (0, 50), (160, 0)]]
     ink = canvas(place(wide_zero, 200))
     (top, left, bottom, right), = [p.box for p in split_digits(ink)]
-    assert right - left > segment.VERY_WIDE * (bottom - top)
+    assert right - left > segment.RULES.very_wide * (bottom - top)
     result = recognise.read_image(png(ink), app.extensions["classifier"])
-    assert result.number == "0" and result.whole.confidence > segment.UNSURE
+    assert result.number == "0" and result.whole.confidence > segment.RULES.unsure
 
 
 def test_touching_digits_drawn_alone_are_cut_where_it_is_clear(app):
@@ -192,7 +192,7 @@ def test_no_drawing_is_cut_into_more_than_max_digits(app):
     ones = [line for k in range(20) for line in place(ONE, 40 + 40 * k)]   # twenty 1s, touching at a base
     ink = canvas(ones + [[(40, 300), (800, 300)]], size=(900, 400), width=8)
     result = recognise.read_image(png(ink), app.extensions["classifier"])
-    assert len(result.digits) <= segment.MAX_DIGITS
+    assert len(result.digits) <= segment.RULES.max_digits
 
 
 def test_a_scribble_alone_is_not_cut_into_digits(app):
@@ -201,7 +201,7 @@ def test_a_scribble_alone_is_not_cut_into_digits(app):
     rng = random.Random(2)
     tangle = [[(rng.uniform(300, 620), rng.uniform(60, 340)) for _ in range(14)]]
     result = recognise.read_image(png(canvas(tangle, width=12)), app.extensions["classifier"])
-    assert result.whole.confidence < segment.UNSURE   # the rule under test applies
+    assert result.whole.confidence < segment.RULES.unsure   # the rule under test applies
     assert len(result.digits) == 1
 
 
@@ -213,7 +213,7 @@ def test_a_digit_beside_others_is_cut_only_into_two_sure_digits(app, mnist_sampl
     ink[:, 50:350] = synth.render(x[21] / 255.0, 160, 14, canvas=300)[..., 3] / 255.0
     ink = and_a_one(ink, x, y)
     four = split_digits(ink)[0]
-    assert four.xywh[2] > segment.WIDE * four.xywh[3]
+    assert four.xywh[2] > segment.RULES.wide * four.xywh[3]
     assert recognise.read_image(png(ink), app.extensions["classifier"]).number == "41"
 
 
@@ -224,7 +224,7 @@ def test_digits_overlapping_in_x_are_cut_where_the_model_is_unsure_of_them_whole
     x, y = mnist_sample["x_test"], mnist_sample["y_test"]
     ink = and_a_one(touching_pair(x, first, second, overlap), x, y)
     pair = split_digits(ink)[0]
-    assert pair.xywh[2] <= segment.WIDE * pair.xywh[3]   # not wide: only the model sees two digits in it
+    assert pair.xywh[2] <= segment.RULES.wide * pair.xywh[3]   # not wide: only the model sees two digits in it
     assert recognise.read_image(png(ink), app.extensions["classifier"]).number == number
 
 
@@ -259,7 +259,7 @@ def test_the_halves_of_a_zero_meet_within_reach():
     box = mask[top:bottom, left:right]
     lines = segment._stroke_lines(box, strokes, left, top, segment.stroke_width(box))
     assert segment._join_meeting([[0], [1]], lines, 0.5) == [[0], [1]]   # at a reach of 0.5 px they do not
-    assert segment._join_meeting([[0], [1]], lines, segment.LINES_MEET * 18) == [[0, 1]]
+    assert segment._join_meeting([[0], [1]], lines, segment.RULES.lines_meet * 18) == [[0, 1]]
 
 
 def test_the_parts_share_out_the_ink_exactly():
@@ -287,7 +287,7 @@ def test_strokes_that_do_not_lie_on_the_ink_are_ignored():
 def test_more_strokes_than_the_limit_are_not_looked_at():
     strokes = place(ONE, 100) + place(ROUND_ZERO, 116)
     assert len(split_digits(canvas(strokes), strokes=strokes)) == 2
-    many = strokes + [strokes[0]] * segment.MAX_STROKES   # the 1 gone over again and again
+    many = strokes + [strokes[0]] * segment.RULES.max_strokes   # the 1 gone over again and again
     assert len(split_digits(canvas(strokes), strokes=many)) == 1
 
 
