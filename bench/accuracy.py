@@ -16,7 +16,6 @@ Prints the figures and writes bench/results/accuracy.json.
 
 import argparse
 import json
-import re
 import sys
 import time
 from fractions import Fraction
@@ -29,18 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench import payloads, serve  # noqa: E402
 from training import synth  # noqa: E402
+from webapp.pages import BRUSH_FRACTION  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
 BRUSH = (0.06, 0.2)          # brush width as a share of the digit height
 NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
 
 
 def pad_brush():
-    """The page's brush width on its 560 px export, read from static/js/pad.js."""
-    source = (ROOT / "static" / "js" / "pad.js").read_text()
-    numerator, denominator = re.search(r"BRUSH_FRACTION = (\d+) / (\d+)", source).groups()
-    return synth.CANVAS * int(numerator) / int(denominator)
+    """The page's brush width on its 560 px export."""
+    return synth.CANVAS * BRUSH_FRACTION.numerator / BRUSH_FRACTION.denominator
 
 
 def parse_args(argv=None):
@@ -281,7 +278,7 @@ def main(argv=None):
                                                              np.random.default_rng(args.seed + 1), pad_brush(), False)
             print("api_numbers bitmap only:", results["api_numbers bitmap only"], flush=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = serve.launch_chromium(playwright)
             for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),
                                                  ("browser_touch", True, args.touch, (820, 1180))):
                 if not count:

@@ -19,6 +19,15 @@ STOP_TIMEOUT = 15    # seconds a server gets to shut down before it is killed
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
+CHROMIUM = "/usr/bin/chromium"   # Debian's; Playwright's own browser download is not used
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, driven by Playwright (the tests and bench/accuracy.py)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
 def free_port():
     """A TCP port nobody listens on right now, so runs never collide with other servers."""
     with socket.socket() as s:

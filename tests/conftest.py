@@ -3,7 +3,6 @@ model's fixtures, and for browser tests a real gunicorn server and Debian's Chro
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench import serve
 from webapp import ROOT, create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +41,6 @@ def client(app):
     return app.test_client()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until_healthy(url, process, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,7 +59,7 @@ def wait_until_healthy(url, process, timeout=60):
 def gunicorn(workers, log_path):
     """A real gunicorn serving the app as the README starts it, with `workers` workers;
     yields (process, port) once it answers."""
-    port = free_port()
+    port = serve.free_port()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
@@ -95,7 +87,7 @@ def browser():
     """Debian's Chromium, driven by Playwright (Playwright's own browser download is not used)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = serve.launch_chromium(playwright)
         yield browser
         browser.close()
 

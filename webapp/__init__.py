@@ -11,12 +11,14 @@ from pathlib import Path
 
 from flask import Flask
 
+from webapp.preprocess import DEFAULT_MAX_PIXELS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
     "MODEL_PATH": str(ROOT / "model" / "digits.tflite"),
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
-    "MAX_IMAGE_PIXELS": 25_000_000,           # decoded image, width x height
+    "MAX_IMAGE_PIXELS": DEFAULT_MAX_PIXELS,   # decoded image, width x height
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
                                               # in the drawing); None: the thresholds in the model's report
 }
@@ -34,11 +36,13 @@ def create_app(config=None):
     if app.config["REJECT_BELOW"] is None:
         app.config["REJECT_BELOW"] = measured_reject_thresholds(app.config["MODEL_PATH"])
 
-    from webapp import api, cli, pages, requestlog
+    from webapp import api, cli, pages, recognise, requestlog
     from webapp.classifier import load_classifier
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
-    app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
+    classifier = app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
+    app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
+                                                app.config["REJECT_BELOW"])
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

@@ -12,7 +12,7 @@ import time
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from webapp import preprocess, recognise
+from webapp import preprocess
 
 bp = Blueprint("api", __name__)
 
@@ -49,9 +49,7 @@ def _http_error(error):
 def predict():
     started = time.perf_counter()
     data, strokes = _image_bytes()
-    result = recognise.read_image(data, current_app.extensions["classifier"],
-                                  max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-                                  reject_below=current_app.config["REJECT_BELOW"], strokes=strokes)
+    result = current_app.extensions["reader"].read(data, strokes)
     body = result.whole.as_json()
     body["input"] = _png_data_url(result.whole)
     body["number"] = result.number

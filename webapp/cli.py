@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp import preprocess, recognise
+from webapp import preprocess
 
 
 @click.command("predict")
@@ -15,13 +15,11 @@ from webapp import preprocess, recognise
 @with_appcontext
 def predict_command(files):
     """Print the digit and its confidence for each image FILE."""
-    classifier = current_app.extensions["classifier"]
+    reader = current_app.extensions["reader"]
     failures = 0
     for path in files:
         try:
-            result = recognise.read_image(path.read_bytes(), classifier,
-                                          max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-                                          reject_below=current_app.config["REJECT_BELOW"])
+            result = reader.read(path.read_bytes())
         except (OSError, preprocess.PreprocessError) as error:
             failures += 1
             message = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -81,6 +81,17 @@ def reject_threshold(reject_below, count):
     return float(reject_below[min(count, len(reject_below)) - 1]) if len(reject_below) else 0.0
 
 
+@dataclass(frozen=True)
+class Reader:
+    """read_image with an app's model and limits: what the API and the CLI call."""
+    classifier: object
+    max_pixels: int = preprocess.DEFAULT_MAX_PIXELS
+    reject_below: object = 0.0   # see reject_threshold
+
+    def read(self, data, strokes=None):
+        return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes)
+
+
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read.
 

@@ -1,6 +1,6 @@
 """gunicorn's gevent worker, made fair: connections take turns within a worker
 (FairGeventWorker) and are shared between workers when they arrive together
-(PacedServer). gunicorn.conf.py names the worker class; nothing else imports this.
+(PacedServer). gunicorn.conf.py names the worker class.
 
 Within a worker, gevent: each connection is a greenlet on the worker's one thread.
 - A request is handled where it is read: no hand-off to a thread pool and back, which in

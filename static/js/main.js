@@ -30,44 +30,53 @@ const predictor = new Predictor();
 const results = new Results();
 const boxes = new Boxes(document.getElementById('boxes'));
 
-let liveTimer = 0;
-let lastSent = 0;
-let strokeStarted = 0;
-let dirty = false;            // drawn since the last request
-let waitingForIdle = false;   // a live update is due once the request in flight settles
-let lastSource = 'drawing';   // what the newest request carried: 'drawing' | 'upload'
-let networkDown = false;
-let uploadToken = 0;
-// How the newest request's pixels map onto the pad: {x, y, w, h} (pad fractions) of the
-// posted image, and that image's size in the server's pixels; null when unknown.
-let boxSpace = null;
+// What the page remembers between events: the one piece of mutable state.
+const state = {
+  liveTimer: 0,             // the pending live update's timer, 0 when none
+  lastSent: 0,              // when the last drawing was posted (performance.now())
+  strokeStarted: 0,         // when the current stroke began
+  dirty: false,             // drawn since the last request
+  waitingForIdle: false,    // a live update is due once the request in flight settles
+  lastSource: 'drawing',    // what the newest request carried: 'drawing' | 'upload'
+  networkDown: false,
+  uploadToken: 0,           // the newest upload; an older one that finishes late is dropped
+  // How the newest request's pixels map onto the pad: {x, y, w, h} (pad fractions) of the
+  // posted image, and that image's size in the server's pixels; null when unknown.
+  boxSpace: null,
+  dragDepth: 0,             // dragenter minus dragleave over the pad
+};
+
+/** No live update pending or due. */
+function cancelLive() {
+  clearTimeout(state.liveTimer);
+  state.liveTimer = 0;
+  state.waitingForIdle = false;
+}
 
 // ------------------------------------------------------------------ predicting
 function sendDrawing() {
-  clearTimeout(liveTimer);
-  liveTimer = 0;
-  waitingForIdle = false;
+  cancelLive();
   if (pad.isEmpty) {
     showEmpty();
     return;
   }
-  dirty = false;
-  lastSent = performance.now();
-  lastSource = 'drawing';
+  state.dirty = false;
+  state.lastSent = performance.now();
+  state.lastSource = 'drawing';
   results.pending();
   const exported = pad.export();
-  boxSpace = { x: 0, y: 0, w: 1, h: 1, width: exported.width, height: exported.height };
+  state.boxSpace = { x: 0, y: 0, w: 1, h: 1, width: exported.width, height: exported.height };
   predictor.predictDataURL(exported.dataURL, exported.strokes);
 }
 
 function scheduleLive() {
-  if (liveTimer) return;
-  const due = Math.max(lastSent, strokeStarted) + LIVE_INTERVAL;
-  liveTimer = setTimeout(() => {
-    liveTimer = 0;
-    if (!pad.drawing || !dirty) return;
+  if (state.liveTimer) return;
+  const due = Math.max(state.lastSent, state.strokeStarted) + LIVE_INTERVAL;
+  state.liveTimer = setTimeout(() => {
+    state.liveTimer = 0;
+    if (!pad.drawing || !state.dirty) return;
     if (predictor.busy) {
-      waitingForIdle = true;
+      state.waitingForIdle = true;
       return;
     }
     sendDrawing();
@@ -75,10 +84,8 @@ function scheduleLive() {
 }
 
 function showEmpty() {
-  clearTimeout(liveTimer);
-  liveTimer = 0;
-  waitingForIdle = false;
-  dirty = false;
+  cancelLive();
+  state.dirty = false;
   predictor.invalidate();
   results.empty();
   boxes.clear();
@@ -92,10 +99,10 @@ function syncAttributes() {
 
 /** The digits' boxes in pad fractions, or null if they can't be placed. */
 function padBoxes(digits, imageSize) {
-  if (!boxSpace) return null;
-  const { x, y, w, h } = boxSpace;
+  if (!state.boxSpace) return null;
+  const { x, y, w, h } = state.boxSpace;
   const [width, height] = Array.isArray(imageSize) && imageSize.length === 2
-    ? imageSize.map(Number) : [boxSpace.width, boxSpace.height];
+    ? imageSize.map(Number) : [state.boxSpace.width, state.boxSpace.height];
   const placed = digits.map((d) => {
     const b = Array.isArray(d.box) && d.box.length === 4 ? d.box.map(Number) : null;
     if (!b || b.some((v) => !Number.isFinite(v))) return null;
@@ -120,7 +127,7 @@ function showAnswer(data) {
 results.onselect = (index) => boxes.select(index);
 
 predictor.addEventListener('answer', (e) => {
-  networkDown = false;
+  state.networkDown = false;
   showAnswer(e.detail.data);
   syncAttributes();
 });
@@ -128,14 +135,14 @@ predictor.addEventListener('answer', (e) => {
 predictor.addEventListener('error', (e) => {
   const { kind, status, message } = e.detail;
   if (kind === 'network') {
-    networkDown = true;
+    state.networkDown = true;
     results.error('Server unreachable', {
       note: 'Can’t reach the server. Your drawing is safe; it will try again on your next stroke.',
     });
-  } else if (status === 422 && lastSource === 'drawing' && pad.drawing) {
+  } else if (status === 422 && state.lastSource === 'drawing' && pad.drawing) {
     results.pending();             // mid-stroke, too little ink yet: the stroke's end will tell
   } else if (status === 422) {
-    results.error(lastSource === 'upload'
+    results.error(state.lastSource === 'upload'
       ? 'No digit found in that picture'
       : 'Can’t see a digit yet: keep drawing', { note: '' });
   } else if (status === 413) {
@@ -152,9 +159,9 @@ predictor.addEventListener('error', (e) => {
 predictor.addEventListener('dropped', syncAttributes);
 
 predictor.addEventListener('settled', () => {
-  if (waitingForIdle) {
-    waitingForIdle = false;
-    if (pad.drawing && dirty) scheduleLive();
+  if (state.waitingForIdle) {
+    state.waitingForIdle = false;
+    if (pad.drawing && state.dirty) scheduleLive();
   }
 });
 
@@ -166,9 +173,9 @@ function syncControls() {
 }
 
 pad.addEventListener('strokestart', (e) => {
-  uploadToken += 1;              // a picture still being decoded will not replace this drawing
-  strokeStarted = performance.now();
-  dirty = true;
+  state.uploadToken += 1;              // a picture still being decoded will not replace this drawing
+  state.strokeStarted = performance.now();
+  state.dirty = true;
   if (e.detail.replacedImage) {
     predictor.invalidate();      // the upload's answer no longer applies
     results.pending();
@@ -179,7 +186,7 @@ pad.addEventListener('strokestart', (e) => {
 });
 
 pad.addEventListener('strokemove', () => {
-  dirty = true;
+  state.dirty = true;
   scheduleLive();
 });
 
@@ -199,7 +206,7 @@ pad.addEventListener('change', (e) => {
 });
 
 function clearAll() {
-  uploadToken += 1;
+  state.uploadToken += 1;
   uploadInput.value = '';
   pad.clear();
   showEmpty();
@@ -246,13 +253,13 @@ function placeholderPicture() {
 
 async function upload(file) {
   if (!file) return;
-  const token = ++uploadToken;
+  const token = ++state.uploadToken;
   if (file.type && !file.type.startsWith('image/')) {
     results.error('That file isn’t a picture', { note: 'Choose a photo or scan of a digit (PNG or JPEG).' });
     return;
   }
   predictor.invalidate();               // answers about the drawing no longer apply
-  lastSource = 'upload';
+  state.lastSource = 'upload';
   results.pending();                    // at once: decoding a big photo takes a moment
   let picture;
   try {
@@ -260,18 +267,16 @@ async function upload(file) {
   } catch {
     picture = placeholderPicture();     // e.g. a format this browser can't show; the server may still read it
   }
-  if (token !== uploadToken) return;    // another upload or Clear came first
+  if (token !== state.uploadToken) return;    // another upload or Clear came first
   pad.setImage(picture);
   boxes.clear();
-  clearTimeout(liveTimer);
-  liveTimer = 0;
-  waitingForIdle = false;
-  dirty = false;
-  lastSource = 'upload';
+  cancelLive();
+  state.dirty = false;
+  state.lastSource = 'upload';
   // The server reads the picture upright (EXIF), as createImageBitmap shows it; its boxes
   // come in the pixels of the image it read (the answer's image_size).
   const rect = pad.imageRect();
-  boxSpace = rect && picture instanceof ImageBitmap
+  state.boxSpace = rect && picture instanceof ImageBitmap
     ? { ...rect, width: picture.width, height: picture.height }
     : null;
   predictor.predictFile(file);
@@ -284,12 +289,11 @@ uploadInput.addEventListener('change', () => {
 });
 
 const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
-let dragDepth = 0;
 
 frame.addEventListener('dragenter', (e) => {
   if (!hasFiles(e)) return;
   e.preventDefault();
-  dragDepth += 1;
+  state.dragDepth += 1;
   frame.classList.add('dragover');
 });
 frame.addEventListener('dragover', (e) => {
@@ -298,12 +302,12 @@ frame.addEventListener('dragover', (e) => {
   e.dataTransfer.dropEffect = 'copy';
 });
 frame.addEventListener('dragleave', () => {
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) frame.classList.remove('dragover');
+  state.dragDepth = Math.max(0, state.dragDepth - 1);
+  if (state.dragDepth === 0) frame.classList.remove('dragover');
 });
 frame.addEventListener('drop', (e) => {
   e.preventDefault();
-  dragDepth = 0;
+  state.dragDepth = 0;
   frame.classList.remove('dragover');
   const file = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
   upload(file);
@@ -314,7 +318,7 @@ window.addEventListener('drop', (e) => { if (hasFiles(e)) e.preventDefault(); })
 
 // ------------------------------------------------------------------ connectivity
 window.addEventListener('online', () => {
-  if (networkDown && !pad.isEmpty && !pad.hasImage) sendDrawing();
+  if (state.networkDown && !pad.isEmpty && !pad.hasImage) sendDrawing();
 });
 
 // ------------------------------------------------------------------ start

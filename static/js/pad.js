@@ -12,12 +12,9 @@
 // the server to decode) but export(): the same strokes re-rendered as vectors at the
 // pad's CSS size, capped at EXPORT_MAX_SIDE, and the strokes' points in its pixels.
 
-const BRUSH_FRACTION = 1 / 30;   // brush width as a fraction of the pad's side: thin enough to write a
-                                 // six-digit number legibly (bench/accuracy.py measured 1/19 to 1/40)
 const MIN_STEP = 0.0025;          // ignore moves shorter than this (pad units)
 const INK = '#000000';
 export const EXPORT_MAX_SIDE = 560;
-const MAX_POSTED_POINTS = 20000;  // the server looks at no more stroke points than this (webapp/segment.py)
 
 /**
  * Points along a stroke as _drawStroke paints it: quadratic curves from midpoint to
@@ -43,6 +40,10 @@ export class Pad extends EventTarget {
   constructor(canvas) {
     super();
     this.canvas = canvas;
+    // set by the server in the page (webapp/pages.py): the brush width as a fraction of the
+    // pad's side, and the most stroke points the server looks at
+    this.brushFraction = Number(canvas.dataset.brushFraction);
+    this.maxPostedPoints = Number(canvas.dataset.maxStrokePoints);
     this.ctx = canvas.getContext('2d');
     this.strokes = [];        // finished strokes: arrays of {x, y}
     this.current = null;      // the stroke being drawn
@@ -124,13 +125,13 @@ export class Pad extends EventTarget {
   /**
    * The strokes as painted (points along the curves, in the order drawn) in pixels of a
    * width x height export: where digits touch, they tell the server which ink is whose.
-   * No strokes for an upload, nor past MAX_POSTED_POINTS, where the server would not use them.
+   * No strokes for an upload, nor past maxPostedPoints, where the server would not use them.
    */
   _postedStrokes(width, height) {
     if (this.image) return [];
     const all = this.current ? [...this.strokes, this.current] : this.strokes;
     const paths = all.map((stroke) => paintedPath(stroke));
-    if (paths.reduce((n, path) => n + path.length, 0) > MAX_POSTED_POINTS) return [];
+    if (paths.reduce((n, path) => n + path.length, 0) > this.maxPostedPoints) return [];
     const px = (v, side) => Math.round(v * side * 10) / 10;
     return paths.map((path) => path.map((p) => [px(p.x, width), px(p.y, height)]));
   }
@@ -206,7 +207,7 @@ export class Pad extends EventTarget {
     ctx.lineJoin = 'round';
     ctx.strokeStyle = INK;
     ctx.fillStyle = INK;
-    ctx.lineWidth = Math.min(w, h) * BRUSH_FRACTION;
+    ctx.lineWidth = Math.min(w, h) * this.brushFraction;
     for (const stroke of this.strokes) this._drawStroke(ctx, stroke, w, h);
     if (this.current) this._drawStroke(ctx, this.current, w, h);
   }

@@ -9,7 +9,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from webapp import ROOT
+
+pytestmark = pytest.mark.slow
 
 RUN = ROOT / "bench" / "run.py"
 MODELS = (ROOT / "model" / "digits.tflite", ROOT / "model" / "digits.keras")

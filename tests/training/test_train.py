@@ -5,9 +5,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import numpy as np
 
 from webapp import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_train_smoke_run(tmp_path, mnist_sample):

@@ -12,6 +12,8 @@ from bench.payloads import json_body
 from conftest import gunicorn
 from training import synth
 
+pytestmark = pytest.mark.slow
+
 WORKERS = 2
 
 
