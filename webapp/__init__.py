@@ -9,16 +9,12 @@ import json
 import logging
 from pathlib import Path
 
-from flask import Flask
-
-from webapp.preprocess import DEFAULT_MAX_PIXELS
-
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
     "MODEL_PATH": str(ROOT / "model" / "digits.tflite"),
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
-    "MAX_IMAGE_PIXELS": DEFAULT_MAX_PIXELS,   # decoded image, width x height
+    # MAX_IMAGE_PIXELS, the largest decoded image (width x height): preprocess.DEFAULT_MAX_PIXELS
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
                                               # in the drawing); None: the thresholds in the model's report
 }
@@ -27,8 +23,14 @@ DEFAULTS = {
 def create_app(config=None):
     """Build the app. Settings: DEFAULTS, then DIGITS_* environment variables
     (DIGITS_MODEL_PATH=..., DIGITS_MAX_CONTENT_LENGTH=...), then `config`."""
+    # Imported here, not at the top: gunicorn's master imports this package for its worker
+    # class (webapp.workers), and the app's libraries belong in the workers alone.
+    from flask import Flask
+
+    from webapp.preprocess import DEFAULT_MAX_PIXELS
+
     app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(DEFAULTS, MAX_IMAGE_PIXELS=DEFAULT_MAX_PIXELS)
     app.config.from_prefixed_env("DIGITS")
     if config:
         app.config.from_mapping(config)
