@@ -1,10 +1,12 @@
-"""Train the digit CNN, evaluate it once on the MNIST test set, and ship it to model/.
+"""Train the digit CNN for people's handwriting, evaluate it, and ship it to model/.
 
-    python train.py --data /path/to/mnist.npz          # the shipped model
-    python train.py --limit 300 --epochs 1 --out /tmp/m   # a smoke run in seconds
+    python train.py --data mnist.npz --pen pendigits-train.txt    # MNIST, then people's writing
+    python train.py --limit 300 --epochs 1 --out /tmp/m            # a smoke run in seconds
 
-Top to bottom: data, model, train (augmented, then calibrated), evaluate, export. The
-long parts live in training/. The model contract (other code relies on it): input
+Top to bottom: data (MNIST; real people's pen digits, split by writer), model, train (on
+MNIST, then adapted to people's writing: their pen digits drawn as the page draws them and
+MNIST digits changed into the styles the world writes), calibrate, export, evaluate (MNIST
+test, and the writers held out). The long parts live in training/. The model contract (other code relies on it): input
 float32 (N, 28, 28, 1) in [0, 1], a white digit on black as in MNIST; output (N, 10)
 probabilities summing to 1.
 """
@@ -19,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from training import augment, calibration, data, figures, report  # noqa: E402
+from training import augment, calibration, data, figures, people, report, styles  # noqa: E402
 from training.report import NUM_CLASSES  # noqa: E402
 from webapp.preprocess import MNIST_SIZE  # noqa: E402
 
@@ -44,6 +46,16 @@ def parse_args(argv=None):
                    help="re-drawn digits per drawn-digit measurement (default 1000, 50 with --limit)")
     p.add_argument("--report-only", action="store_true",
                    help="do not train: measure the model already in --out and rewrite its report")
+    p.add_argument("--pen", type=Path, default=None,
+                   help="real people's pen digits (UNIPEN, pendigits-train.txt): adapt the model to them "
+                        "(writers in training/pendigits.HELD_OUT_WRITERS are never trained on)")
+    p.add_argument("--pen-copies", type=int, default=4, help="drawings of each training writer's digit")
+    p.add_argument("--styled", type=float, default=0.3,
+                   help="share of MNIST's 7s, 1s and 0s changed into a barred 7, flagged 1, slashed 0")
+    p.add_argument("--start-from", type=Path, default=None,
+                   help="a model trained on MNIST by this script (.keras): adapt it instead of training anew")
+    p.add_argument("--adapt-epochs", type=int, default=4, help="epochs of adapting to people's writing")
+    p.add_argument("--adapt-rate", type=float, default=1e-4, help="peak learning rate while adapting")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--no-stroke-augment", action="store_true", help="keep the affine augmentation, "
                    "drop the thin/thick stroke augmentation (for ablations)")
@@ -125,8 +137,8 @@ def train(model, train_data, val_data, args, seed):
 
 
 def train_ensemble(args, train_data, val_data):
-    """Each network trained from its own seed, their logits averaged, the temperature
-    fitted on validation digits: (the model, what its report says of the training)."""
+    """Each network trained from its own seed, their logits averaged: (the model, what its
+    report says of the training)."""
     import keras
     members, runs, seconds = [], [], 0.0
     for i in range(args.members):
@@ -139,18 +151,36 @@ def train_ensemble(args, train_data, val_data):
         runs.append({"seed": args.seed + i, "epochs_run": len(history["loss"]),
                      "best_epoch": best, "training_seconds": round(took, 1),
                      "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.items()}})
-    model = average_logits(members)
-    temperature = calibration.fit_temperature(model.predict(val_data[0], batch_size=512, verbose=0), val_data[1])
     training = {
         "epochs_run": sum(run["epochs_run"] for run in runs),
         "training_seconds": round(seconds, 1),
-        "temperature": temperature,
         "augmentation": "none" if args.no_augment else ("affine" if args.no_stroke_augment else "affine+stroke"),
-        "command": report.reproduce_command(args),
         "seed": args.seed,
         "members": runs,
     }
-    return calibration.with_temperature(model, temperature), training
+    return average_logits(members), training
+
+
+def adapt(model, mnist_train, people_train, args):
+    """Adapt a model trained on MNIST to people's writing: a short run at a low learning
+    rate on MNIST with people's digits mixed in. Batch-norm statistics stay as MNIST set
+    them, so that what the network learnt of MNIST is kept (MNIST test falls otherwise)."""
+    import keras
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(args.adapt_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    x = np.concatenate([mnist_train[0], people_train[0]])
+    y = np.concatenate([mnist_train[1], people_train[1]])
+    rate = keras.callbacks.LearningRateScheduler(
+        lambda epoch: cosine_rate(epoch, args.adapt_epochs, peak=args.adapt_rate))
+    started = time.time()
+    history = model.fit(augment.make_dataset(x, y, args.batch_size, args.seed, augment.make_augment()),
+                        epochs=args.adapt_epochs, callbacks=[rate], verbose=2)
+    return model, {"epochs": args.adapt_epochs, "peak_rate": args.adapt_rate, "samples": int(len(x)),
+                   "people_samples": int(len(people_train[0])), "training_seconds": round(time.time() - started, 1),
+                   "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.history.items()}}
 
 
 # ---------------------------------------------------------------- export
@@ -167,23 +197,47 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    # data
+    # data: MNIST, and people's pen digits split by writer
     (x_train, y_train, x_test, y_test), source, digest = data.load_mnist(args.data)
     train_data, val_data, test_data = data.split(x_train, y_train, x_test, y_test, args.seed, args.limit)
     print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}")
+    writing = people.data(args.pen, args.seed, args.pen_copies, args.limit) if args.pen else None
+    if writing:
+        print("people:", {part: len(arrays[0]) for part, arrays in writing.items()})
 
     # model and training (or, with --report-only, the model already trained)
     if args.report_only:
         model = keras.models.load_model(args.out / "digits.keras")
         training = json.loads((args.out / "metrics.json").read_text())["training"]
     else:
-        model, training = train_ensemble(args, train_data, val_data)
+        if args.start_from:
+            model = calibration.without_temperature(keras.models.load_model(args.start_from))
+            training = json.loads((args.start_from.parent / "metrics.json").read_text())["training"]
+            training["started_from"] = {"file": args.start_from.name, "command": training.get("command")}
+        else:
+            model, training = train_ensemble(args, train_data, val_data)
+        calibration_data = val_data
+        if writing:
+            extra = styles.styled(train_data[0][..., 0], train_data[1], np.random.default_rng(args.seed), args.styled)
+            people_train = (np.concatenate([writing["train"][0], extra[0][..., None]]),
+                            np.concatenate([writing["train"][1], extra[1]]))
+            model, training["adapted"] = adapt(model, train_data, people_train, args)
+            training["adapted"]["styled_samples"] = int(len(extra[0]))
+            calibration_data = (np.concatenate([val_data[0], writing["validation"][0]]),
+                                np.concatenate([val_data[1], writing["validation"][1]]))
+        training["temperature"] = calibration.fit_temperature(
+            model.predict(calibration_data[0], batch_size=512, verbose=0), calibration_data[1])
+        training["command"] = report.reproduce_command(args)
+        model = calibration.with_temperature(model, training["temperature"])
         export(model, args.out)
 
-    # evaluation: the test set is read here only
-    metrics, probabilities = report.measure(model, training, val_data, test_data, args)
+    # evaluation: the test set and the held-out writers are read here only
+    metrics, probabilities = report.measure(model, training, val_data, test_data, args, writing)
     metrics["data"] = {"source": source, "sha256": digest, "train": len(train_data[0]),
                        "validation": len(val_data[0]), "test": len(test_data[0])}
+    if writing:
+        metrics["data"]["people"] = {"source": args.pen.name, "sha256": data.sha256(args.pen),
+                                     **{part: len(arrays[0]) for part, arrays in writing.items()}}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     figures.plot_report(metrics, probabilities, *test_data, args.out)
     report.print_summary(metrics, args.out)

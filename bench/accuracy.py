@@ -1,17 +1,21 @@
 """How often the app reads drawn digits right, end to end, against a real gunicorn.
 
-    .venv/bin/python bench/accuracy.py --data /path/to/mnist.npz        # MNIST test digits
-    .venv/bin/python bench/accuracy.py --quick                          # the shipped 200-digit sample
+    .venv/bin/python bench/accuracy.py --pen pendigits-train.txt --data mnist.npz   # the full run
+    .venv/bin/python bench/accuracy.py --quick          # the shipped samples: a smoke run
 
-1. API: MNIST test digits re-drawn as canvas exports (560x560 transparent PNG, black round
-   brush) at random sizes, places and brush widths, posted to /api/predict.
-2. Browser: the same kind of digits replayed stroke by stroke into the page in Chromium,
-   with the mouse and with touch; the digit the page shows is compared with the label and
-   with the API's last answer.
+Two kinds of writer (bench/writers.py): real people's pen digits from writers the model
+never trained on (--pen: the headline figures), and MNIST test digits re-drawn along their
+centre lines (--data). For each:
+1. API: digits drawn alone, posted to /api/predict as the page posts them (a 560x560
+   transparent canvas export, with the strokes for pen digits).
+2. Browser: digits replayed stroke by stroke into the page in Chromium, with the mouse and
+   with touch; the digit the page shows is compared with the label and with the API's last
+   answer.
 3. Numbers: 2 to 6 digits written side by side as a person writes a number (write_number),
-   posted to the API as canvas exports and replayed in the browser; the number read must
-   match exactly. --brushes compares brush widths on the API.
-Prints the figures and writes bench/results/accuracy.json.
+   posted to the API and replayed in the page; the number read must match whole.
+   --brushes compares brush widths on the API.
+Figures per digit and per writer, with the errors' confusion; written to
+bench/results/accuracy.json.
 """
 
 import argparse
@@ -27,22 +31,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import payloads, serve  # noqa: E402
+from bench.writers import (PAD_BRUSH, MnistWriters, PenWriters, inside_pad, random_drawing, stroke_png,  # noqa: E402
+                           summary)  # noqa: E402
 from training import synth  # noqa: E402
-from webapp.pages import BRUSH_FRACTION  # noqa: E402
 
-HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
-BRUSH = (0.06, 0.2)          # brush width as a share of the digit height
 NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
-
-
-def pad_brush():
-    """The page's brush width on its 560 px export."""
-    return synth.CANVAS * BRUSH_FRACTION.numerator / BRUSH_FRACTION.denominator
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, default=ROOT / "tests" / "fixtures" / "mnist_sample.npz")
+    p.add_argument("--pen", type=Path, default=FIXTURES / "pendigits_sample.txt",
+                   help="people's pen digits (UNIPEN); only the held-out writers' are used")
+    p.add_argument("--data", type=Path, default=FIXTURES / "mnist_sample.npz", help="MNIST .npz (its test digits)")
+    p.add_argument("--writers", default="people,mnist", help="which writers to measure: people, mnist or both")
     p.add_argument("--api", type=int, default=2000, help="digits posted to the API")
     p.add_argument("--mouse", type=int, default=300, help="digits drawn with the mouse")
     p.add_argument("--touch", type=int, default=150, help="digits drawn with touch")
@@ -59,45 +61,23 @@ def parse_args(argv=None):
     return args
 
 
-def test_digits(path):
-    with np.load(path) as data:
-        return data["x_test"].astype(np.float32) / 255.0, data["y_test"].astype(int)
+def api_accuracy(port, writers, count, rng):
+    records, errors = [], 0
+    for i in rng.choice(len(writers), size=min(count, len(writers)), replace=False):
+        status, answer = serve.request(port, "POST", "/api/predict", writers.export_body(i, rng))
+        errors += status != 200
+        shown = str(json.loads(answer)["digit"]) if status == 200 else ""
+        records.append((writers.label(i), writers.writer(i), shown))
+    return summary(records) | {"errors": errors}
 
 
-def random_drawing(rng):
-    height = rng.uniform(*HEIGHTS)
-    return height, max(3.0, rng.uniform(*BRUSH) * height), synth.random_centre(rng, height)
-
-
-def canvas_export_body(digit, height, brush, centre):
-    return payloads.json_body(synth.png_bytes(synth.render(digit, height, brush, centre)))
-
-
-def api_accuracy(port, x, y, count, rng):
-    hits, errors = 0, 0
-    for i in rng.choice(len(x), size=min(count, len(x)), replace=False):
-        status, answer = serve.request(port, "POST", "/api/predict", canvas_export_body(x[i], *random_drawing(rng)))
-        if status != 200:
-            errors += 1
-            continue
-        hits += json.loads(answer)["digit"] == y[i]
-    total = min(count, len(x))
-    return {"count": total, "accuracy": round(float(hits) / total, 4), "errors": errors}
-
-
-def stroke_png(strokes, brush):
-    """Strokes drawn as the pad draws them, as its export: black ink on transparent pixels."""
-    rgba = np.zeros((synth.CANVAS, synth.CANVAS, 4), np.uint8)
-    rgba[..., 3] = synth.draw_strokes(strokes, brush)
-    return synth.png_bytes(rgba)
-
-
-def api_numbers(port, x, y, count, rng, brush, with_strokes=True):
+def api_numbers(port, writers, count, rng, brush, with_strokes=True):
     """Numbers written as write_number writes them, drawn with `brush`, posted to the API
     with their strokes, as the page posts them (or, `with_strokes` false, the bitmap alone)."""
     hits, totals, errors = {True: 0, False: 0}, {True: 0, False: 0}, 0
     for _ in range(count):
-        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
+        strokes, truth, touching = write_number(writers, rng, int(rng.integers(2, 7)), brush)
+        strokes = writers.posted(strokes)
         body = payloads.json_body(stroke_png(strokes, brush), strokes if with_strokes else None)
         status, answer = serve.request(port, "POST", "/api/predict", body)
         errors += status != 200
@@ -181,46 +161,35 @@ class PageDriver:
             " return {digit: p.dataset.digit, number: n ? (n.dataset.number || '') : ''}; }")
 
 
-def inside_pad(strokes, margin=12):
-    """Move (and if need be shrink) strokes so every point lies on the pad: a person cannot
-    draw off the pad, but a re-drawn MNIST digit placed near an edge can reach past it."""
-    points = np.array([p for stroke in strokes for p in stroke])
-    low, high = points.min(axis=0), points.max(axis=0)
-    room = synth.CANVAS - 2 * margin
-    scale = min(1.0, room / max(high - low))
-    shift = np.clip(low * scale, margin, margin + room - (high - low) * scale) - low * scale
-    return [[tuple(np.asarray(p) * scale + shift) for p in stroke] for stroke in strokes]
-
-
-def browser_digits(driver, x, y, count, rng):
-    hits = agree = timeouts = 0
-    for i in rng.choice(len(x), size=min(count, len(x)), replace=False):
+def browser_digits(driver, writers, count, rng):
+    records, agree, timeouts = [], 0, 0
+    for i in rng.choice(len(writers), size=min(count, len(writers)), replace=False):
         height, _, centre = random_drawing(rng)
         driver.clear()
-        driver.draw(inside_pad(synth.strokes(x[i], height, centre)))
+        driver.draw(inside_pad(writers.strokes(i, height, centre, rng, driver.touch)))
         if not driver.settle():
             timeouts += 1
             print("no answer shown:", driver.page.evaluate(
                 "() => ({...document.querySelector('#prediction').dataset})"), len(driver.answers), flush=True)
+            records.append((writers.label(i), writers.writer(i), ""))
             continue
         shown = driver.shown()["digit"]
         last = next((a for a in reversed(driver.answers) if a), None)
-        hits += shown == str(y[i])
+        records.append((writers.label(i), writers.writer(i), shown))
         agree += last is not None and shown == str(last["digit"])
-    total = min(count, len(x))
-    return {"count": total, "accuracy": round(hits / total, 4),
-            "agrees_with_last_api_answer": round(agree / (total - timeouts), 4), "timeouts": timeouts}
+    return summary(records) | {"agrees_with_last_api_answer": round(agree / max(len(records) - timeouts, 1), 4),
+                               "timeouts": timeouts}
 
 
-def write_number(x, y, rng, length, brush):
-    """Strokes of `length` MNIST digits written side by side as a person writes a number:
+def write_number(writers, rng, length, brush, touch=False):
+    """Strokes of `length` digits written side by side as a person writes a number:
     one size for the whole number (each digit within 10 % of it, on a wavering baseline),
     the pen moved on by each digit's own width plus a gap, and about one pair in ten
     touching slightly. The number is shrunk, if need be, to fit across the pad.
     Returns the strokes, the number's digits, and whether any two of them touch."""
-    picks = rng.choice(len(x), size=length)
+    picks = rng.choice(len(writers), size=length)
     height = rng.uniform(*NUMBER_HEIGHTS)
-    drawn = [synth.strokes(x[i], height * rng.uniform(0.9, 1.1), (0.0, 0.0)) for i in picks]
+    drawn = [writers.strokes(i, height * rng.uniform(0.9, 1.1), (0.0, 0.0), rng, touch) for i in picks]
     spans = [(min(px for s in d for px, _ in s), max(px for s in d for px, _ in s)) for d in drawn]
     gaps = [rng.uniform(-0.06, 0.0) if rng.random() < 0.1 else rng.uniform(0.08, 0.4) for _ in picks[1:]]
     # ink edge to edge: the skeletons and gaps scale with the writing, the brush does not
@@ -232,16 +201,15 @@ def write_number(x, y, rng, length, brush):
         dy = synth.CANVAS / 2 + rng.uniform(-0.05, 0.05) * height * scale
         strokes += [[(dx + px * scale, dy + py * scale) for px, py in s] for s in d]
         left += (hi - lo) * scale + brush + (gaps[k] * height * scale if k < len(gaps) else 0)
-    return inside_pad(strokes), "".join(str(y[i]) for i in picks), min(gaps) < 0
+    return inside_pad(strokes), "".join(str(writers.label(i)) for i in picks), min(gaps) < 0
 
 
-def browser_numbers(driver, x, y, count, rng):
+def browser_numbers(driver, writers, count, rng):
     hits = {True: 0, False: 0}
     totals = {True: 0, False: 0}
     misses = []
-    brush = pad_brush()
     for _ in range(count):
-        strokes, truth, touching = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
+        strokes, truth, touching = write_number(writers, rng, int(rng.integers(2, 7)), PAD_BRUSH, driver.touch)
         driver.clear()
         driver.draw(strokes)
         shown = driver.shown()["number"] if driver.settle() else "(no answer)"
@@ -252,48 +220,56 @@ def browser_numbers(driver, x, y, count, rng):
     return numbers_summary(hits, totals) | {"misses": misses}
 
 
+def measure(port, browser, writers, args):
+    """Every measurement of one kind of writer: {name: figures}."""
+    results, rng = {}, np.random.default_rng(args.seed)
+
+    def done(name, figures):
+        results[name] = figures
+        print(f"{writers.name} {name}:", {k: v for k, v in figures.items() if k not in ("per_digit", "per_writer")},
+              flush=True)
+
+    if args.api:
+        done("api_canvas_exports", api_accuracy(port, writers, args.api, rng))
+    if args.api_numbers:
+        for fraction in (args.brushes.split(",") if args.brushes else ["pad"]):
+            brush = PAD_BRUSH if fraction == "pad" else synth.CANVAS * float(Fraction(fraction))
+            key = "api_numbers" + ("" if fraction == "pad" else f" brush {fraction}")
+            done(key, api_numbers(port, writers, args.api_numbers, np.random.default_rng(args.seed + 1), brush))
+        # the same numbers as a client that posts only the bitmap sends them
+        done("api_numbers bitmap only", api_numbers(port, writers, args.api_numbers,
+                                                    np.random.default_rng(args.seed + 1), PAD_BRUSH, False))
+    for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),
+                                         ("browser_touch", True, args.touch, (820, 1180))):
+        if not count:
+            continue
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=touch)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        driver = PageDriver(page, touch)
+        done(name, browser_digits(driver, writers, count, rng))
+        if name == "browser_mouse" and args.numbers:
+            done("browser_numbers", browser_numbers(driver, writers, args.numbers, rng))
+        context.close()
+    return results
+
+
 def main(argv=None):
     args = parse_args(argv)
     from playwright.sync_api import sync_playwright
-    x, y = test_digits(args.data)
-    rng = np.random.default_rng(args.seed)
+    kinds = {"people": lambda: PenWriters(args.pen), "mnist": lambda: MnistWriters(args.data)}
+    chosen = [kinds[name]() for name in args.writers.split(",")]
     port = serve.free_port()
     args.out.mkdir(parents=True, exist_ok=True)
     process = serve.launch([sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
                            ROOT, None, args.out / "accuracy-server.log")
-    results = {"data": args.data.name}   # the file, not where it sits on this machine
+    results = {"data": {"people": args.pen.name, "mnist": args.data.name}}   # the files, not where they sit
     try:
-        serve.cold_start(process, port, canvas_export_body(x[0], 300, 24, None))
-        if args.api:
-            results["api_canvas_exports"] = api_accuracy(port, x, y, args.api, rng)
-            print("API, canvas exports:", results["api_canvas_exports"], flush=True)
-        if args.api_numbers:
-            for fraction in (args.brushes.split(",") if args.brushes else ["pad"]):
-                brush = pad_brush() if fraction == "pad" else synth.CANVAS * float(Fraction(fraction))
-                key = "api_numbers" + ("" if fraction == "pad" else f" brush {fraction}")
-                results[key] = api_numbers(port, x, y, args.api_numbers, np.random.default_rng(args.seed + 1), brush)
-                print(f"{key}:", results[key], flush=True)
-            # the same numbers as a client that posts only the bitmap sends them
-            results["api_numbers bitmap only"] = api_numbers(port, x, y, args.api_numbers,
-                                                             np.random.default_rng(args.seed + 1), pad_brush(), False)
-            print("api_numbers bitmap only:", results["api_numbers bitmap only"], flush=True)
+        serve.cold_start(process, port, chosen[0].export_body(0, np.random.default_rng(0)))
         with sync_playwright() as playwright:
             browser = serve.launch_chromium(playwright)
-            for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),
-                                                 ("browser_touch", True, args.touch, (820, 1180))):
-                if not count:
-                    continue
-                context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                              has_touch=touch)
-                page = context.new_page()
-                page.goto(f"http://127.0.0.1:{port}/")
-                driver = PageDriver(page, touch)
-                results[name] = browser_digits(driver, x, y, count, rng)
-                print(f"{name}:", results[name], flush=True)
-                if name == "browser_mouse" and args.numbers:
-                    results["browser_numbers"] = browser_numbers(driver, x, y, args.numbers, rng)
-                    print("browser_numbers:", results["browser_numbers"], flush=True)
-                context.close()
+            for writers in chosen:
+                results[writers.name] = measure(port, browser, writers, args)
             browser.close()
     finally:
         serve.stop(process)

@@ -26,6 +26,14 @@ def mnist_sample():
 
 
 @pytest.fixture(scope="session")
+def pen_digits():
+    """80 real people's pen digits (UNIPEN text): 40 of held-out writers, 20 each of
+    training and validation writers, shipped with the tests."""
+    from training import pendigits
+    return pendigits.load(FIXTURES / "pendigits_sample.txt")
+
+
+@pytest.fixture(scope="session")
 def _app():
     return create_app({"TESTING": True})
 

@@ -42,3 +42,11 @@ def with_temperature(model, temperature):
     scaled = layers.Rescaling(1.0 / temperature, name="temperature")(logits)
     outputs = layers.Softmax(name="probabilities")(scaled)
     return keras.Model(model.inputs, outputs, name="digits")
+
+
+def without_temperature(model):
+    """The same Keras model with softmax(logits) as the output, to train it further."""
+    import keras
+    from keras import layers
+    return keras.Model(model.inputs, layers.Softmax(name="probabilities")(model.get_layer("logits").output),
+                       name="digits")

@@ -4,7 +4,7 @@ import platform
 
 import numpy as np
 
-from training import calibration, evaluation
+from training import calibration, evaluation, people
 
 NUM_CLASSES = 10
 
@@ -17,8 +17,11 @@ def member_runs(training):
 
 
 
-def measure(model, training, val_data, test_data, args):
-    """Everything measured about a trained model; the test set is read here only."""
+def measure(model, training, val_data, test_data, args, writing=None):
+    """Everything measured about a trained model; the test set and the held-out writers
+    (`writing["held_out"]`, people's pen digits drawn as the page draws them) are read
+    here only. The "not a digit" thresholds keep 99 % of real drawn digits: re-drawn MNIST
+    validation digits and, when given, the validation writers' digits."""
     def predict(x):
         return model.predict(x, batch_size=512, verbose=0)
 
@@ -34,6 +37,7 @@ def measure(model, training, val_data, test_data, args):
     val_p, val_y = predict(val_data[0]), val_data[1]
     drawn_inputs, chosen = evaluation.randomly_drawn(val_data[0], np.random.default_rng(args.seed), rare)
     drawn_p, drawn_y = predict(drawn_inputs), val_data[1][chosen]
+    real_p = drawn_p if writing is None else np.concatenate([drawn_p, predict(writing["validation"][0])])
     metrics = {
         "test": evaluation.classification_report(probabilities, y_test),
         "drawn_test_digits": evaluation.drawn_digits_report(predict, x_test, y_test, drawings // 4, args.seed),
@@ -42,12 +46,28 @@ def measure(model, training, val_data, test_data, args):
             "validation": evaluation.calibration(calibration.undo_temperature(val_p, temperature), val_y, temperature),
             "drawn_validation": evaluation.calibration(calibration.undo_temperature(drawn_p, temperature), drawn_y,
                                                        temperature)},
-        "rejection": evaluation.rejection_report(predict, drawn_p, test_data, args.seed, rare, drawings // 5),
+        "rejection": evaluation.rejection_report(predict, real_p, test_data, args.seed, rare, drawings // 5),
         "parameters": int(model.count_params()),
         "training": training,
         "versions": library_versions(),
     }
+    if writing is not None:
+        metrics["people"] = people_report(predict, writing, metrics["rejection"], temperature)
     return metrics, probabilities
+
+
+def people_report(predict, writing, rejection, temperature):
+    """Held-out writers: accuracy per digit and writer, calibration, and how many of their
+    digits (and numbers, at each length's threshold) the "not a digit" rule keeps."""
+    x, y, writers = writing["held_out"]
+    p = predict(x)
+    confidence = p.max(axis=1)
+    return {
+        "held_out": people.writer_report(p, y, writers),
+        "calibration": evaluation.calibration(calibration.undo_temperature(p, temperature), y, temperature),
+        "accepted": {str(row["digits"]): round(float((confidence >= row["threshold"]).mean() ** row["digits"]), 4)
+                     for row in rejection["in_numbers"]},
+    }
 
 
 def print_summary(metrics, out):
@@ -58,6 +78,9 @@ def print_summary(metrics, out):
           f"{metrics['data']['test']} digits, {test['errors']} errors)\n"
           f"drawn digits    {metrics['drawn_test_digits']['accuracy'] * 100:.2f} %   "
           f"(MNIST test digits re-drawn at other sizes and brush widths)\n"
+          + (f"held-out people {metrics['people']['held_out']['accuracy'] * 100:.2f} %   "
+             f"({metrics['people']['held_out']['count']} pen digits of writers never trained on, drawn as the page draws)\n"
+             if "people" in metrics else "") +
           f"calibration     temperature {training['temperature']:.3f}, validation ECE "
           f"{metrics['calibration']['validation']['before']['ece']:.4f} -> "
           f"{metrics['calibration']['validation']['after']['ece']:.4f}\n"
@@ -73,10 +96,13 @@ def print_summary(metrics, out):
 def reproduce_command(args):
     """The command that trains this model again (where the output goes does not matter)."""
     words = ["python train.py", f"--data {args.data.name}" if args.data else "",
-             f"--epochs {args.epochs}", f"--seed {args.seed}",
-             f"--members {args.members}" if args.members > 1 else "",
+             "" if args.start_from else f"--epochs {args.epochs}", f"--seed {args.seed}",
+             f"--members {args.members}" if args.members > 1 and not args.start_from else "",
              f"--limit {args.limit}" if args.limit else "",
-             "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else ""]
+             "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
+             f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled} "
+             f"--adapt-epochs {args.adapt_epochs} --adapt-rate {args.adapt_rate}" if args.pen else "",
+             f"--start-from {args.start_from.name}" if args.start_from else ""]
     return " ".join(w for w in words if w)
 
 

@@ -20,7 +20,8 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     out = tmp_path / "model"
     result = subprocess.run(
         [sys.executable, "train.py", "--data", str(data), "--out", str(out), "--epochs", "2",
-         "--limit", "300", "--seed", "3", "--members", "2"],
+         "--limit", "300", "--seed", "3", "--members", "2",
+         "--pen", str(ROOT / "tests" / "fixtures" / "pendigits_sample.txt"), "--adapt-epochs", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Epoch 2/2" in result.stdout
@@ -39,6 +40,12 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert metrics["calibration"]["temperature"] > 0
     assert 0.0 <= metrics["rejection"]["threshold"] <= 1.0
+    assert metrics["training"]["adapted"]["epochs"] == 1
+    assert metrics["training"]["adapted"]["people_samples"] > metrics["training"]["adapted"]["styled_samples"] > 0
+    assert "--pen pendigits_sample.txt" in metrics["training"]["command"]
+    held_out = metrics["people"]["held_out"]
+    assert held_out["count"] == 60 and set(held_out["per_writer"]) <= {"2", "5", "8", "11", "14", "17", "20", "23", "26", "29"}
+    assert metrics["data"]["people"]["held_out"] == 60
 
     import keras
     model = keras.models.load_model(out / "digits.keras")

@@ -1,0 +1,153 @@
+"""Digits written by real people with a stylus (UCI pen digits, UNIPEN text), drawn as
+the page draws them.
+
+A writer's habits (a barred 7, a flagged 1, an open 4) hold for all their digits, so
+accuracy on people is measured on writers the model never saw: `HELD_OUT_WRITERS`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.synth import CANVAS, draw_strokes
+
+TABLET_SIDE = 500            # the writers wrote in a 500 x 500 box of tablet units, y upward
+HELD_OUT_WRITERS = frozenset({2, 5, 8, 11, 14, 17, 20, 23, 26, 29})   # a fixed third, never trained on
+VALIDATION_WRITERS = frozenset({3, 12, 21, 30})   # of the rest: for calibration and the "not a digit" rule
+
+
+@dataclass(frozen=True)
+class PenDigit:
+    label: int
+    writer: int
+    strokes: tuple   # arrays (n, 2) of (x, y) tablet units, y downward as on a screen
+
+
+def load(path):
+    """Every digit in a UNIPEN file, in file order."""
+    digits, label, writer, strokes, points = [], None, None, [], None
+
+    def finish():
+        if label is not None and strokes:
+            digits.append(PenDigit(label, writer, tuple(strokes)))
+
+    with open(path, encoding="latin-1") as lines:
+        for line in lines:
+            word = line.split()
+            if not word:
+                continue
+            if word[0] == ".SEGMENT":
+                finish()
+                label, writer, strokes = int(word[-1].strip('"')), None, []
+            elif word[0] == ".COMMENT" and label is not None:
+                writer = int(word[2])
+            elif word[0] == ".PEN_DOWN":
+                points = []
+            elif word[0] == ".PEN_UP":
+                if points:
+                    xy = np.asarray(points, dtype=np.float64)
+                    xy[:, 1] = TABLET_SIDE - xy[:, 1]
+                    strokes.append(xy)
+                points = None
+            elif points is not None and not word[0].startswith("."):
+                points.append((float(word[0]), float(word[1])))
+    finish()
+    return digits
+
+
+def by_writer(digits):
+    """(training, validation, held-out) digits: whole writers in each, never one writer's
+    digits on two sides."""
+    def of(writers):
+        return [d for d in digits if d.writer in writers]
+    others = {d.writer for d in digits} - HELD_OUT_WRITERS - VALIDATION_WRITERS
+    return of(others), of(VALIDATION_WRITERS), of(HELD_OUT_WRITERS)
+
+
+def painted_path(points):
+    """The polyline the page's pad paints through pointer samples: quadratic curves from
+    midpoint to midpoint, each sample their control point (static/js/pad.js)."""
+    if len(points) < 3:
+        return points
+    t = np.linspace(0.0, 1.0, 5)[1:, None]
+    path = [points[:1]]
+    start = points[0]
+    for i in range(1, len(points) - 1):
+        control, end = points[i], (points[i] + points[i + 1]) / 2
+        path.append((1 - t) ** 2 * start + 2 * (1 - t) * t * control + t ** 2 * end)
+        start = end
+    path.append(points[-1:])
+    return np.concatenate(path)
+
+
+def _resample(stroke, spacing):
+    """Points every `spacing` px along a polyline, as a pointer reports them while it moves."""
+    if len(stroke) < 2:
+        return stroke
+    steps = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    if along[-1] <= spacing:
+        return stroke[[0, -1]]
+    at = np.append(np.arange(0.0, along[-1], spacing), along[-1])
+    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+
+
+def place(digit, height, centre, spacing=None, slant=0.0):
+    """The digit's strokes in canvas pixels: `height` px tall, its box centred on `centre`
+    (y, x), optionally sheared by `slant` and re-sampled every `spacing` px as a mouse or a
+    finger reports points. Returns a list of (n, 2) arrays."""
+    points = np.concatenate(digit.strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = height / max(high[1] - low[1], 1.0)
+    if (high[0] - low[0]) * scale > height * 1.2:   # a long flat dash: fit its width instead
+        scale = height * 1.2 / max(high[0] - low[0], 1.0)
+    mid = (low + high) / 2
+    placed = []
+    for stroke in digit.strokes:
+        xy = (stroke - mid) * scale
+        xy[:, 0] -= slant * xy[:, 1]
+        xy += (centre[1], centre[0])
+        placed.append(xy if spacing is None else _resample(xy, spacing))
+    return placed
+
+
+# How people draw on the pad, as random ranges (canvas pixels on the 560 px export).
+HEIGHTS = (40, 480)           # digit height: from a digit of a long number to one filling the pad
+MOUSE_SPACING = (1.5, 6.0)    # px between pointer samples: a mouse reports often ...
+TOUCH_SPACING = (6.0, 16.0)   # ... a finger on a tablet less often
+SLANT = 0.12                  # shear, x per y: upright to forward-leaning writing
+ASPECT = (0.85, 1.15)         # narrower or wider than the writer wrote on the tablet
+
+
+def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
+    """The digit as someone might draw it on the pad: a random size, place, slant and
+    width, sampled as a mouse (or, `touch` true, a finger; None: either) reports it.
+    Returns the pointer's strokes (arrays (n, 2) in canvas pixels) and the brush width
+    (`brush` a width, or a (low, high) range to draw one from)."""
+    height = rng.uniform(*HEIGHTS)
+    width = brush_width(brush, rng)
+    half = height / 2 + width + 4
+    low, high = half, canvas - half
+    centre = tuple(rng.uniform(low, high, size=2)) if high > low else (canvas / 2, canvas / 2)
+    touch = rng.random() >= 0.5 if touch is None else touch
+    spacing = rng.uniform(*(TOUCH_SPACING if touch else MOUSE_SPACING))
+    stretched = PenDigit(digit.label, digit.writer,
+                         tuple(s * (rng.uniform(*ASPECT), 1.0) for s in digit.strokes))
+    return place(stretched, height, centre, spacing, rng.uniform(-SLANT, SLANT)), width
+
+
+def random_drawing(digit, rng, brush, canvas=CANVAS):
+    """RGBA of random_strokes as the pad paints and exports them."""
+    strokes, width = random_strokes(digit, rng, brush, canvas=canvas)
+    return paint(strokes, width, canvas)
+
+
+def paint(strokes, brush, canvas=CANVAS):
+    """Pointer strokes as the pad paints them: RGBA uint8 (canvas, canvas, 4), black on transparent."""
+    rgba = np.zeros((canvas, canvas, 4), np.uint8)
+    rgba[..., 3] = draw_strokes([[tuple(p) for p in painted_path(s)] for s in strokes], brush, (canvas, canvas))
+    return rgba
+
+
+def brush_width(brush, rng):
+    return float(rng.uniform(*brush)) if isinstance(brush, tuple) else float(brush)

@@ -1,0 +1,72 @@
+"""Real people's pen digits as the model meets them: drawn on the pad's canvas and read
+through the server's own preprocessing, and the writer-independent report."""
+
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from training import pendigits
+from training.evaluation import classification_report, read_back
+from webapp.pages import BRUSH_FRACTION
+from webapp.preprocess import MNIST_SIZE, EmptyDrawing
+
+PAGE_BRUSH = float(pendigits.CANVAS * BRUSH_FRACTION)   # the pad's brush on its 560 px export
+TRAINING_BRUSH = (10.0, 28.0)                # other pads and devices: thinner and thicker pens
+
+
+def _inputs(job):
+    digits, seed, brush = job
+    rng = np.random.default_rng(seed)
+    x, y, writers = [], [], []
+    for digit in digits:
+        try:
+            x.append(read_back(pendigits.random_drawing(digit, rng, brush)))
+        except EmptyDrawing:   # a dot drawn tiny can fade away; a person would not post it
+            continue
+        y.append(digit.label)
+        writers.append(digit.writer)
+    return x, y, writers
+
+
+def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2):
+    """Each digit drawn `copies` times as someone might draw it on the pad (random size,
+    place, pointer, slant; `brush` a width or a (low, high) range), read back as the
+    server reads it: (x float32 (N, 28, 28, 1), labels, writer ids)."""
+    todo = list(digits) * copies
+    if not todo:
+        return np.zeros((0, MNIST_SIZE, MNIST_SIZE, 1), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    jobs = [(todo[k::16], (*np.atleast_1d(seed), k), brush) for k in range(16)]
+    with ProcessPoolExecutor(workers) as pool:
+        parts = list(pool.map(_inputs, jobs))
+    x = np.stack([a for part in parts for a in part[0]])[..., None].astype(np.float32)
+    y = np.array([b for part in parts for b in part[1]], dtype=np.int64)
+    writers = np.array([c for part in parts for c in part[2]], dtype=np.int64)
+    return x, y, writers
+
+
+def data(path, seed, copies, limit=None):
+    """People's pen digits for training and measuring, by writer: "train" drawn `copies`
+    times with pens of many widths; "validation" and "held_out" twice each with the page's
+    own brush. Each part is (x, labels, writer ids); `limit` keeps a few per part (smoke runs)."""
+    parts = dict(zip(("train", "validation", "held_out"), pendigits.by_writer(pendigits.load(path))))
+    if limit is not None:
+        parts = {name: digits[:max(limit // 10, 10)] for name, digits in parts.items()}
+    return {"train": drawn_inputs(parts["train"], (seed, 0), copies, TRAINING_BRUSH),
+            "validation": drawn_inputs(parts["validation"], (seed, 1), 2),
+            "held_out": drawn_inputs(parts["held_out"], (seed, 2), 2)}
+
+
+def writer_report(probabilities, labels, writers):
+    """Accuracy overall, per digit and per writer, and the confusion of the errors."""
+    report = classification_report(probabilities, labels)
+    predicted = probabilities.argmax(axis=1)
+    wrong = predicted != labels
+    errors = {}
+    for truth, guess in zip(labels[wrong], predicted[wrong]):
+        errors[f"{truth}->{guess}"] = errors.get(f"{truth}->{guess}", 0) + 1
+    return {
+        "accuracy": report["accuracy"], "count": int(len(labels)), "errors": int(wrong.sum()),
+        "per_digit": {d: v["recall"] for d, v in report["per_class"].items()},
+        "per_writer": {str(w): round(float((~wrong[writers == w]).mean()), 4) for w in np.unique(writers)},
+        "error_pairs": dict(sorted(errors.items(), key=lambda kv: -kv[1])),
+    }
