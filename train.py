@@ -3,10 +3,10 @@
     python train.py --data mnist.npz --pen pendigits-train.txt    # MNIST, then people's writing
     python train.py --limit 300 --epochs 1 --out /tmp/m            # a smoke run in seconds
 
-Top to bottom: data (MNIST; real people's pen digits, split by writer), model, train (on
-MNIST, then adapted to people's writing: their pen digits drawn as the page draws them and
-MNIST digits changed into the styles the world writes), calibrate, export, evaluate (MNIST
-test, and the writers held out). The long parts live in training/. The model contract (other code relies on it): input
+Top to bottom: data (MNIST; real people's pen digits split by writer and drawn as the page
+draws them; MNIST digits changed into the styles the world writes), model, train,
+calibrate, export, evaluate (MNIST test, and the writers held out). The long parts live in
+training/. The model contract (other code relies on it): input
 float32 (N, 28, 28, 1) in [0, 1], a white digit on black as in MNIST; output (N, 10)
 probabilities summing to 1.
 """
@@ -47,15 +47,14 @@ def parse_args(argv=None):
     p.add_argument("--report-only", action="store_true",
                    help="do not train: measure the model already in --out and rewrite its report")
     p.add_argument("--pen", type=Path, default=None,
-                   help="real people's pen digits (UNIPEN, pendigits-train.txt): adapt the model to them "
+                   help="real people's pen digits (UNIPEN, pendigits-train.txt) to learn from beside MNIST "
                         "(writers in training/pendigits.HELD_OUT_WRITERS are never trained on)")
     p.add_argument("--pen-copies", type=int, default=4, help="drawings of each training writer's digit")
     p.add_argument("--styled", type=float, default=0.3,
                    help="share of MNIST's 7s, 1s and 0s changed into a barred 7, flagged 1, slashed 0")
     p.add_argument("--start-from", type=Path, default=None,
-                   help="a model trained on MNIST by this script (.keras): adapt it instead of training anew")
-    p.add_argument("--adapt-epochs", type=int, default=4, help="epochs of adapting to people's writing")
-    p.add_argument("--adapt-rate", type=float, default=1e-4, help="peak learning rate while adapting")
+                   help="a model trained by this script (.keras): start from its weights (fine-tuning)")
+    p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--no-stroke-augment", action="store_true", help="keep the affine augmentation, "
                    "drop the thin/thick stroke augmentation (for ablations)")
@@ -123,12 +122,13 @@ def cosine_rate(epoch, epochs, peak=1e-3, floor=1e-5):
 
 def train(model, train_data, val_data, args, seed):
     import keras
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(args.peak_rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     augmentation = None if args.no_augment else augment.make_augment(stroke=not args.no_stroke_augment)
     stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True,
                                              start_from_epoch=watch_from(args.epochs))
-    callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs)), stopping]
+    callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs, args.peak_rate)),
+                 stopping]
     started = time.time()
     history = model.fit(augment.make_dataset(*train_data, args.batch_size, seed, augmentation),
                         validation_data=augment.make_dataset(*val_data, 512, seed),
@@ -145,6 +145,8 @@ def train_ensemble(args, train_data, val_data):
         print(f"network {i + 1} of {args.members} (seed {args.seed + i})")
         keras.utils.set_random_seed(args.seed + i)   # the first: as a single network's run
         member = build_model()
+        if args.start_from:
+            member.set_weights(calibration.without_temperature(keras.models.load_model(args.start_from)).get_weights())
         history, best, took = train(member, train_data, val_data, args, args.seed + i)
         members.append(member)
         seconds += took
@@ -161,28 +163,6 @@ def train_ensemble(args, train_data, val_data):
     return average_logits(members), training
 
 
-def adapt(model, mnist_train, people_train, args):
-    """Adapt a model trained on MNIST to people's writing: a short run at a low learning
-    rate on MNIST with people's digits mixed in. Batch-norm statistics stay as MNIST set
-    them, so that what the network learnt of MNIST is kept (MNIST test falls otherwise)."""
-    import keras
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
-    model.compile(optimizer=keras.optimizers.Adam(args.adapt_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    x = np.concatenate([mnist_train[0], people_train[0]])
-    y = np.concatenate([mnist_train[1], people_train[1]])
-    rate = keras.callbacks.LearningRateScheduler(
-        lambda epoch: cosine_rate(epoch, args.adapt_epochs, peak=args.adapt_rate))
-    started = time.time()
-    history = model.fit(augment.make_dataset(x, y, args.batch_size, args.seed, augment.make_augment()),
-                        epochs=args.adapt_epochs, callbacks=[rate], verbose=2)
-    return model, {"epochs": args.adapt_epochs, "peak_rate": args.adapt_rate, "samples": int(len(x)),
-                   "people_samples": int(len(people_train[0])), "training_seconds": round(time.time() - started, 1),
-                   "history": {k: [round(float(v), 6) for v in vs] for k, vs in history.history.items()}}
-
-
 # ---------------------------------------------------------------- export
 def export(model, out):
     """digits.keras, and the same weights as a TFLite flatbuffer (what the server runs)."""
@@ -197,37 +177,32 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    # data: MNIST, and people's pen digits split by writer
+    # data: MNIST; people's pen digits split by writer, drawn as the page draws them; styled MNIST
     (x_train, y_train, x_test, y_test), source, digest = data.load_mnist(args.data)
     train_data, val_data, test_data = data.split(x_train, y_train, x_test, y_test, args.seed, args.limit)
-    print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}")
     writing = people.data(args.pen, args.seed, args.pen_copies, args.limit) if args.pen else None
+    learn_from, check_on = train_data, val_data
     if writing:
-        print("people:", {part: len(arrays[0]) for part, arrays in writing.items()})
+        styled = styles.styled(train_data[0][..., 0], train_data[1], np.random.default_rng(args.seed), args.styled)
+        learn_from = (np.concatenate([train_data[0], writing["train"][0], styled[0][..., None]]),
+                      np.concatenate([train_data[1], writing["train"][1], styled[1]]))
+        check_on = (np.concatenate([val_data[0], writing["validation"][0]]),
+                    np.concatenate([val_data[1], writing["validation"][1]]))
+    print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}"
+          + (f"\npeople: {len(writing['train'][0])} training drawings, {len(styled[0])} styled MNIST digits, "
+             f"validation {len(writing['validation'][0])}, held out {len(writing['held_out'][0])}" if writing else ""))
 
-    # model and training (or, with --report-only, the model already trained)
+    # model, trained and calibrated (or, with --report-only, the model already trained)
     if args.report_only:
         model = keras.models.load_model(args.out / "digits.keras")
         training = json.loads((args.out / "metrics.json").read_text())["training"]
     else:
-        if args.start_from:
-            model = calibration.without_temperature(keras.models.load_model(args.start_from))
-            training = json.loads((args.start_from.parent / "metrics.json").read_text())["training"]
-            training["started_from"] = {"file": args.start_from.name, "command": training.get("command")}
-        else:
-            model, training = train_ensemble(args, train_data, val_data)
-        calibration_data = val_data
-        if writing:
-            extra = styles.styled(train_data[0][..., 0], train_data[1], np.random.default_rng(args.seed), args.styled)
-            people_train = (np.concatenate([writing["train"][0], extra[0][..., None]]),
-                            np.concatenate([writing["train"][1], extra[1]]))
-            model, training["adapted"] = adapt(model, train_data, people_train, args)
-            training["adapted"]["styled_samples"] = int(len(extra[0]))
-            calibration_data = (np.concatenate([val_data[0], writing["validation"][0]]),
-                                np.concatenate([val_data[1], writing["validation"][1]]))
+        model, training = train_ensemble(args, learn_from, check_on)
         training["temperature"] = calibration.fit_temperature(
-            model.predict(calibration_data[0], batch_size=512, verbose=0), calibration_data[1])
+            model.predict(check_on[0], batch_size=512, verbose=0), check_on[1])
         training["command"] = report.reproduce_command(args)
+        if writing:
+            training["people"] = {"drawings": int(len(writing["train"][0])), "styled": int(len(styled[0]))}
         model = calibration.with_temperature(model, training["temperature"])
         export(model, args.out)
 

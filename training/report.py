@@ -96,13 +96,13 @@ def print_summary(metrics, out):
 def reproduce_command(args):
     """The command that trains this model again (where the output goes does not matter)."""
     words = ["python train.py", f"--data {args.data.name}" if args.data else "",
-             "" if args.start_from else f"--epochs {args.epochs}", f"--seed {args.seed}",
-             f"--members {args.members}" if args.members > 1 and not args.start_from else "",
+             f"--epochs {args.epochs}", f"--seed {args.seed}",
+             f"--members {args.members}" if args.members > 1 else "",
              f"--limit {args.limit}" if args.limit else "",
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
-             f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled} "
-             f"--adapt-epochs {args.adapt_epochs} --adapt-rate {args.adapt_rate}" if args.pen else "",
-             f"--start-from {args.start_from.name}" if args.start_from else ""]
+             f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled}" if args.pen else "",
+             f"--start-from {args.start_from.name}" if args.start_from else "",
+             f"--peak-rate {args.peak_rate}" if args.peak_rate != 1e-3 else ""]
     return " ".join(w for w in words if w)
 
 
