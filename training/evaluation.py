@@ -108,7 +108,7 @@ def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits
     inputs, chosen = randomly_drawn(x_test, rng, digits)
     test_p = np.asarray(predict(inputs))
     confidences = {"digits": test_p.max(axis=1)}
-    for kind, make in nondigits.KINDS.items():
+    for kind, make in nondigits.HELD_OUT_KINDS.items():
         batch = []
         for _ in range(per_kind):
             try:
