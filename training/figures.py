@@ -1,5 +1,6 @@
 """The model card's pictures: training curves, confusion matrix, misclassified digits,
-reliability, "not a digit" confidences, sample predictions."""
+reliability, "not a digit" confidences and the non-digits still read as digits, sample
+predictions."""
 
 import numpy as np
 
@@ -91,6 +92,7 @@ def plot_report(metrics, probabilities, x_test, y_test, out):
     fig.tight_layout()
     fig.savefig(out / "rejection.png", dpi=100)
     plt.close(fig)
+    plot_missed(rejection.get("missed", []), out / "rejection_missed.png")
 
     rng = np.random.default_rng(0)
     sample = rng.choice(len(x_test), size=min(8, len(x_test)), replace=False)
@@ -107,4 +109,29 @@ def plot_report(metrics, probabilities, x_test, y_test, out):
     fig.suptitle("sample predictions with their confidence bars", fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "sample_predictions.png", dpi=100)
+    plt.close(fig)
+
+
+def plot_missed(missed, path, cols=10):
+    """Non-digit drawings the app still reads as a digit: each with its kind, what it was
+    read as and how surely (entries of the rejection report's `missed`)."""
+    import base64
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    rows = max(1, int(np.ceil(len(missed) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.25, rows * 1.5), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, entry in zip(axes.ravel(), missed):
+        ax.imshow(Image.open(io.BytesIO(base64.b64decode(entry["picture"]))), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(f"{entry['kind']}\n→ {entry['read']} {entry['confidence']:.2f}", fontsize=7)
+    fig.suptitle("not digits, still read as one: kind → read as, confidence"
+                 + ("" if missed else " (none)"), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -10,9 +10,13 @@
 //   #number[data-number]          what the page reads: "7", "2026", "20?6", "?"; "" when nothing
 //   #number[data-selected]        the index (in the answer's `digits`) whose bars are shown
 //   [data-bar="D"][data-probability]  the probability of digit D, e.g. "0.9731"
+//   .result-panel[data-guess]     none | hidden | shown: when nothing drawn reads as a digit,
+//                                 the best guess (the digit and the bars) is shown only when asked
 
 export const EMPTY_HINT = 'Draw a digit, 0–9';
 export const REJECTED_TEXT = 'That doesn’t look like a digit';
+export const REJECTED_HINT = 'Letters, faces and doodles get this answer. Try one digit, 0 to 9.';
+export const REJECTED_NUMBER_HINT = 'None of it reads as a digit. Try digits side by side, 0 to 9.';
 
 /** One reading from the API (the top level, or an entry of `digits`), normalised. */
 export function readingOf(r) {
@@ -48,6 +52,10 @@ export class Results {
     this.seen = doc.getElementById('seen');
     this.note = doc.getElementById('note');
     this.summary = doc.getElementById('summary');
+    this.notDigit = doc.getElementById('not-digit');
+    this.notDigitHint = doc.getElementById('not-digit-hint');
+    this.guessToggle = doc.getElementById('guess-toggle');
+    this.guessAsked = false;  // the best guess was asked for: shown until the pad is cleared
     this.bars = Array.from({ length: 10 }, (_, d) => doc.querySelector(`[data-bar="${d}"]`));
     this.lastAnnounced = '';
     this.readings = [];       // what is shown: one reading, or one per digit of a number
@@ -55,6 +63,11 @@ export class Results {
     this.shown = false;       // an answer is on screen
     this.onselect = null;     // called with the index when a digit of the number is chosen
     this.seen.addEventListener('error', () => { this.seen.hidden = true; });
+    this.guessToggle.addEventListener('click', () => {
+      this.guessAsked = !this.guessAsked;
+      this.select(this.selected);
+      if (this.guessAsked) this._announce(this._guessText(this.readings[this.selected]));
+    });
     this.number.addEventListener('click', (e) => {
       const button = e.target instanceof Element && e.target.closest('button[data-index]');
       if (!button) return;
@@ -65,6 +78,23 @@ export class Results {
   }
 
   get isNumber() { return this.readings.length > 1; }
+
+  /** Nothing drawn reads as a digit: the whole drawing, or every piece of a number. */
+  get nothingRead() { return this.readings.length > 0 && this.readings.every((r) => !r.isDigit); }
+
+  _guessText(r) {
+    return r ? `Best guess: ${r.digit}, ${Math.round(r.confidence * 100)}% sure.` : '';
+  }
+
+  /** "Not a digit": the hint, and the best guess behind a button (`applies`: this answer is one). */
+  _guess(applies) {
+    const hidden = applies && !this.guessAsked;
+    this.notDigit.hidden = !applies;
+    this.panel.dataset.guess = !applies ? 'none' : hidden ? 'hidden' : 'shown';
+    this.guessToggle.setAttribute('aria-expanded', String(applies && this.guessAsked));
+    this.guessToggle.textContent = this.guessAsked ? 'Hide the best guess' : 'Show the best guess';
+    this.notDigitHint.textContent = !applies ? '' : this.isNumber ? REJECTED_NUMBER_HINT : REJECTED_HINT;
+  }
 
   _state(state) {
     this.prediction.dataset.state = state;
@@ -142,6 +172,8 @@ export class Results {
   setNote(text) { this.note.textContent = text || ''; }
 
   _forget() {
+    this.guessAsked = false;
+    this._guess(false);
     this.readings = [];
     this.selected = -1;
     this.shown = false;
@@ -201,7 +233,7 @@ export class Results {
 
   _spoken(r) {
     const percent = Math.round(r.confidence * 100);
-    if (r.kind === 'rejected') return `${REJECTED_TEXT}.`;
+    if (r.kind === 'rejected') return `${REJECTED_TEXT}. ${this.guessAsked ? this._guessText(r) : ''}`.trim();
     if (r.kind === 'uncertain') return `Maybe ${r.digit}, or ${r.runnerUp}. Not sure.`;
     return `It's a ${r.digit}. ${percent} percent sure.`;
   }
@@ -229,7 +261,13 @@ export class Results {
     const strong = this.doc.createElement('strong');
     const percent = Math.round(r.confidence * 100);
     if (r.kind === 'rejected') {
-      this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : `${REJECTED_TEXT} (best guess ${r.digit})`);
+      this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : REJECTED_TEXT);
+      if (this.guessAsked && this.nothingRead) {
+        const guess = this.doc.createElement('span');
+        guess.className = 'verdict-guess';
+        guess.textContent = ` ${this._guessText(r)}`;
+        this.verdict.append(guess);
+      }
     } else if (r.kind === 'uncertain') {
       if (this.isNumber) {
         strong.textContent = r.runnerUp >= 0 ? `${r.digit} or ${r.runnerUp}?` : `${r.digit}?`;
@@ -242,6 +280,7 @@ export class Results {
       strong.textContent = `${percent}%`;
       this.verdict.append(strong, ' sure');
     }
+    this._guess(this.nothingRead);
     this._setBars(r.probabilities, r.digit, r.kind === 'uncertain' ? r.runnerUp : -1);
     this._seen(r.input);
     if (announce) {

@@ -419,6 +419,8 @@ def check_layout(page, min_pad_fraction):
     assert size[0] <= viewport["width"] and size[1] <= viewport["height"], size
     for selector in ("#prediction", "#bars", ".seen"):
         box = page.locator(selector).bounding_box()
+        if box is None and page.locator(selector).is_hidden():   # the bars, until asked for
+            continue
         assert box["y"] + box["height"] <= viewport["height"], (selector, box)
 
 
@@ -613,8 +615,8 @@ def test_a_scribble_is_not_read_as_a_sure_digit(page, live_server):
         expect(page.locator("#number")).to_have_attribute("data-number", response["number"])
         assert state["digit"] == str(response["digit"])   # shown (as a best guess if rejected)
         if state["state"] == "rejected" and len(response["digits"]) == 1:
-            expect(page.locator("#verdict")).to_have_text(
-                f"That doesn’t look like a digit (best guess {response['digit']})")
+            expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+            expect(page.locator("#guess-toggle")).to_be_visible()
         if state["state"] in ("rejected", "uncertain"):
             break
     assert seen[-1][0] in ("rejected", "uncertain"), seen
@@ -641,12 +643,32 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     answer.update({**alone, "number": "?", "digits": [alone]})
     draw(page, ONE)
     state = settle(page)
-    assert state["state"] == "rejected" and state["digit"] == "8"   # the API's digit, shown as a guess
-    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit (best guess 8)")
+    assert state["state"] == "rejected" and state["digit"] == "8"   # the API's digit, kept as a guess
+    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit")
+    expect(page.locator("#not-digit-hint")).to_contain_text("Try one digit, 0 to 9")
     expect(page.locator("#number")).to_have_attribute("data-number", "?")
     expect(page.locator("#boxes")).to_have_attribute("data-boxes", "0")
-    expect(page.locator(".digit-q")).to_be_visible()                # a quiet "8?"
-    expect(page.locator("#digit-text")).to_have_text("8")
+    expect(page.locator(".digit-q")).to_be_visible()                # a big "?" ...
+    expect(page.locator("#digit-text")).to_be_hidden()              # ... and the guess only when asked
+    expect(page.locator("#bars")).to_be_hidden()
+    toggle = page.locator("#guess-toggle")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#verdict")).to_have_text("That doesn’t look like a digit Best guess: 8, 31% sure.")
+    expect(page.locator("#digit-text")).to_have_text("8")           # a quiet "8?"
+    expect(page.locator("#bars")).to_be_visible()
+    toggle.click()
+    expect(page.locator("#bars")).to_be_hidden()
+    toggle.click()
+    draw(page, SEVEN_BAR)                                           # asked once: shown while drawing on
+    settle(page)
+    expect(page.locator("#bars")).to_be_visible()
+    page.keyboard.press("Escape")                                   # a clean pad asks again
+    expect(page.locator("#not-digit")).to_be_hidden()
+    draw(page, ONE)
+    settle(page)
+    expect(page.locator("#bars")).to_be_hidden()
 
     # a number whose middle piece is not a digit: "7?1" (boxes in the 560 px export's pixels)
     digits = [reading(7, 0.99, True, [40, 150, 100, 250]), reading(8, 0.3, False, [220, 150, 120, 250]),
@@ -664,6 +686,8 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     expect(page.locator("#number")).to_have_attribute("data-selected", "1")
     assert state["state"] == "rejected"
     expect(page.locator("#verdict")).to_contain_text("look like a digit")
+    expect(page.locator("#not-digit")).to_be_hidden()               # the other digits are read
+    expect(page.locator("#bars")).to_be_visible()
 
     page.click("#number .num-digit[data-index='0']")
     expect(page.locator("#prediction")).to_have_attribute("data-state", "confident")
@@ -671,3 +695,33 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "0")
     page.click("#number .num-digit[data-index='1']")
     expect(page.locator("#prediction")).to_have_attribute("data-state", "rejected")
+
+
+def test_not_a_digit_screens_fit_desktop_and_phone(browser, live_server, screenshot_dir):
+    """The "not a digit" answer with its hint and the best-guess button, on a desktop and a
+    phone: everything fits without scrolling, the button is big enough to tap."""
+    probabilities = [0.05, 0.03, 0.04, 0.1, 0.05, 0.06, 0.04, 0.05, 0.48, 0.1]
+    body = {"digit": 8, "confidence": 0.48, "probabilities": probabilities, "uncertain": True,
+            "runner_up": 3, "is_digit": False, "input": "data:image/png;base64,", "number": "?"}
+    body["digits"] = [{**body, "box": [60, 60, 440, 440]}]
+    for name, viewport in (("desktop-1280x800", {"width": 1280, "height": 800}),
+                           ("phone-390x844", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport, device_scale_factor=1,
+                                      has_touch=name.startswith("phone"))
+        try:
+            page = open_page(context.new_page(), live_server)
+            page.route("**/api/predict", lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(body)))
+            draw(page, random_zigzag(7, 14))
+            assert settle(page)["state"] == "rejected"
+            check_layout(page, 0.6)
+            toggle = page.locator("#guess-toggle").bounding_box()
+            assert toggle["height"] >= 44 and toggle["y"] + toggle["height"] <= viewport["height"]
+            shoot(page, screenshot_dir / f"not-a-digit-{name}.png")
+            page.click("#guess-toggle")
+            expect(page.locator("#bars")).to_be_visible()
+            page.wait_for_timeout(400)                        # the bars' transitions
+            check_layout(page, 0.6)
+            shoot(page, screenshot_dir / f"not-a-digit-guess-{name}.png")
+        finally:
+            context.close()
