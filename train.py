@@ -52,6 +52,9 @@ def parse_args(argv=None):
     p.add_argument("--pen-copies", type=int, default=4, help="drawings of each training writer's digit")
     p.add_argument("--styled", type=float, default=0.3,
                    help="share of MNIST's 7s, 1s and 0s changed into a barred 7, flagged 1, slashed 0")
+    p.add_argument("--nondigits", type=int, default=0,
+                   help="drawings that are not digits to learn from, towards equal probabilities for all ten "
+                        "(outlier exposure: the \"not a digit\" rule then turns more of them away)")
     p.add_argument("--start-from", type=Path, default=None,
                    help="a model trained by this script (.keras): start from its weights (fine-tuning)")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
@@ -120,18 +123,29 @@ def cosine_rate(epoch, epochs, peak=1e-3, floor=1e-5):
     return floor + (peak - floor) * 0.5 * (1 + np.cos(np.pi * epoch / max(epochs - 1, 1)))
 
 
+NOT_A_DIGIT = -1   # the label of a drawing that is not a digit
+
+
+def targets(labels):
+    """What the network learns to answer: a digit's label as one-hot, and for a drawing
+    that is not a digit (NOT_A_DIGIT) the same probability for all ten."""
+    out = np.eye(NUM_CLASSES, dtype=np.float32)[np.clip(labels, 0, None)]
+    out[labels == NOT_A_DIGIT] = 1.0 / NUM_CLASSES
+    return out
+
+
 def train(model, train_data, val_data, args, seed):
     import keras
-    model.compile(optimizer=keras.optimizers.Adam(args.peak_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(args.peak_rate), loss="categorical_crossentropy",
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
     augmentation = None if args.no_augment else augment.make_augment(stroke=not args.no_stroke_augment)
     stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True,
                                              start_from_epoch=watch_from(args.epochs))
     callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs, args.peak_rate)),
                  stopping]
     started = time.time()
-    history = model.fit(augment.make_dataset(*train_data, args.batch_size, seed, augmentation),
-                        validation_data=augment.make_dataset(*val_data, 512, seed),
+    history = model.fit(augment.make_dataset(train_data[0], targets(train_data[1]), args.batch_size, seed, augmentation),
+                        validation_data=augment.make_dataset(val_data[0], targets(val_data[1]), 512, seed),
                         epochs=args.epochs, callbacks=callbacks, verbose=2)
     return history.history, stopping.best_epoch + 1, time.time() - started   # the kept epoch, 1-based
 
@@ -188,6 +202,10 @@ def main(argv=None):
                       np.concatenate([train_data[1], writing["train"][1], styled[1]]))
         check_on = (np.concatenate([val_data[0], writing["validation"][0]]),
                     np.concatenate([val_data[1], writing["validation"][1]]))
+    outside = people.nondigit_inputs(args.nondigits, args.seed) if args.nondigits else None
+    if outside is not None:
+        learn_from = (np.concatenate([learn_from[0], outside]),
+                      np.concatenate([learn_from[1], np.full(len(outside), NOT_A_DIGIT)]))
     print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}"
           + (f"\npeople: {len(writing['train'][0])} training drawings, {len(styled[0])} styled MNIST digits, "
              f"validation {len(writing['validation'][0])}, held out {len(writing['held_out'][0])}" if writing else ""))
@@ -203,6 +221,8 @@ def main(argv=None):
         training["command"] = report.reproduce_command(args)
         if writing:
             training["people"] = {"drawings": int(len(writing["train"][0])), "styled": int(len(styled[0]))}
+        if outside is not None:
+            training["nondigits"] = int(len(outside))
         model = calibration.with_temperature(model, training["temperature"])
         export(model, args.out)
 

@@ -70,3 +70,28 @@ def writer_report(probabilities, labels, writers):
         "per_writer": {str(w): round(float((~wrong[writers == w]).mean()), 4) for w in np.unique(writers)},
         "error_pairs": dict(sorted(errors.items(), key=lambda kv: -kv[1])),
     }
+
+
+def _nondigit_inputs(job):
+    from training import nondigits
+    count, seed = job
+    rng = np.random.default_rng(seed)
+    x = []
+    for _, rgba in nondigits.drawings(nondigits.TRAIN_KINDS, rng, count):
+        try:
+            x.append(read_back(rgba))
+        except EmptyDrawing:
+            continue
+    return x
+
+
+def nondigit_inputs(count, seed, workers=2):
+    """About `count` drawings that are not digits (every training kind in turn, as people
+    draw them on the pad), read back as the server reads them: float32 (N, 28, 28, 1)."""
+    from training import nondigits
+    rounds = max(1, count // len(nondigits.TRAIN_KINDS))
+    jobs = [(len(part), (*np.atleast_1d(seed), k)) for k, part in enumerate(np.array_split(np.arange(rounds), 16))
+            if len(part)]
+    with ProcessPoolExecutor(workers) as pool:
+        parts = list(pool.map(_nondigit_inputs, jobs))
+    return np.stack([a for part in parts for a in part])[..., None].astype(np.float32)
