@@ -263,7 +263,8 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     process = serve.launch([sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
                            ROOT, None, args.out / "accuracy-server.log")
-    results = {"data": {"people": args.pen.name, "mnist": args.data.name}}   # the files, not where they sit
+    files = {"people": args.pen.name, "mnist": args.data.name}   # the files, not where they sit
+    results = {"data": {writers.name: files[writers.name] for writers in chosen}}
     try:
         serve.cold_start(process, port, chosen[0].export_body(0, np.random.default_rng(0)))
         with sync_playwright() as playwright:
@@ -273,7 +274,10 @@ def main(argv=None):
             browser.close()
     finally:
         serve.stop(process)
-    (args.out / "accuracy.json").write_text(json.dumps(results, indent=2) + "\n")
+    path = args.out / "accuracy.json"   # the writers measured now replace theirs; the others' stay
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    results = kept | results | {"data": kept.get("data", {}) | results["data"]}
+    path.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 
