@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import drawing_png, feedback_body
+from tests.feedback.helpers import drawing_png, feedback_body
 from webapp import ROOT
 
 

@@ -5,7 +5,7 @@ import base64
 import numpy as np
 import pytest
 
-from conftest import feedback_body
+from tests.feedback.helpers import feedback_body
 from webapp.feedback_cli import export_command, purge_command
 
 

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from conftest import feedback_body
+from tests.feedback.helpers import feedback_body
 from webapp import tally
 
 TOKEN = "open-day-secret"
