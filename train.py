@@ -45,6 +45,8 @@ def parse_args(argv=None):
     p.add_argument("--report-only", action="store_true",
                    help="do not train: measure the model already in --out and rewrite its report")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
+    p.add_argument("--extra", type=Path, default=None,
+                   help="more training digits, as `flask --app webapp feedback export` writes them (x, y)")
     p.add_argument("--no-stroke-augment", action="store_true", help="keep the affine augmentation, "
                    "drop the thin/thick stroke augmentation (for ablations)")
     return p.parse_args(argv)
@@ -170,7 +172,14 @@ def main(argv=None):
     # data
     (x_train, y_train, x_test, y_test), source, digest = data.load_mnist(args.data)
     train_data, val_data, test_data = data.split(x_train, y_train, x_test, y_test, args.seed, args.limit)
-    print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}")
+    extra = 0
+    if args.extra:   # drawings visitors corrected, already 28x28 through the server's preprocessing
+        with np.load(args.extra) as more:
+            extra = len(more["y"])
+            train_data = (np.concatenate([train_data[0], (more["x"].astype("float32") / 255.0)[..., None]]),
+                          np.concatenate([train_data[1], more["y"].astype(train_data[1].dtype)]))
+    print(f"data: {source}  train {len(train_data[0])} ({extra} from --extra)  validation {len(val_data[0])}  "
+          f"test {len(test_data[0])}")
 
     # model and training (or, with --report-only, the model already trained)
     if args.report_only:
@@ -183,7 +192,7 @@ def main(argv=None):
     # evaluation: the test set is read here only
     metrics, probabilities = report.measure(model, training, val_data, test_data, args)
     metrics["data"] = {"source": source, "sha256": digest, "train": len(train_data[0]),
-                       "validation": len(val_data[0]), "test": len(test_data[0])}
+                       "validation": len(val_data[0]), "test": len(test_data[0]), "extra": extra}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     figures.plot_report(metrics, probabilities, *test_data, args.out)
     report.print_summary(metrics, args.out)
