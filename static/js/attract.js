@@ -88,9 +88,16 @@ export class Attract extends EventTarget {
       if (left <= 0) break;
       const points = stroke.slice(0, left);
       left -= stroke.length;
+      // through the midpoints, as the pad draws: the samples' points sit on a coarse grid
       ctx.beginPath();
-      points.forEach(([x, y], i) => (i ? ctx.lineTo(x * w, y * h) : ctx.moveTo(x * w, y * h)));
-      if (points.length === 1) ctx.lineTo(points[0][0] * w + 0.1, points[0][1] * h);
+      ctx.moveTo(points[0][0] * w, points[0][1] * h);
+      for (let i = 1; i < points.length - 1; i++) {
+        const [x, y] = points[i];
+        const [nx, ny] = points[i + 1];
+        ctx.quadraticCurveTo(x * w, y * h, ((x + nx) / 2) * w, ((y + ny) / 2) * h);
+      }
+      const [lx, ly] = points[points.length - 1];
+      ctx.lineTo(lx * w + (points.length === 1 ? 0.1 : 0), ly * h);
       ctx.stroke();
     }
   }
