@@ -47,6 +47,10 @@ schema_version = sa.Table(
 class StoreUnavailable(RuntimeError):
     """The database could not be reached, or did not answer in time."""
 
+    def __init__(self, message, connecting=False):
+        super().__init__(message)
+        self.connecting = connecting   # failed before a connection was had
+
 
 def default_url(instance_path):
     return f"sqlite:///{Path(instance_path) / 'feedback.sqlite3'}"
@@ -105,8 +109,8 @@ class Store:
                     if found is None:
                         connection.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION))
                 break
-            except StoreUnavailable:
-                if attempt == 2:
+            except StoreUnavailable as error:
+                if error.connecting or attempt == 2:   # not a race: the database is away
                     raise
         if found is not None and found > SCHEMA_VERSION:
             raise RuntimeError(f"the feedback store has schema {found}; this app knows up to {SCHEMA_VERSION}")
@@ -200,7 +204,7 @@ class _Guard:
         try:
             return self._context.__enter__()
         except SQLAlchemyError as error:
-            raise StoreUnavailable(_short(error)) from error
+            raise StoreUnavailable(_short(error), connecting=True) from error
 
     def __exit__(self, kind, value, traceback):
         try:
