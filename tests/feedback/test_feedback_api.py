@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.feedback.helpers import drawing_png, feedback_body
+from tests.feedback.stores import database_url, app_with  # noqa: F401 - fixtures
 from webapp import ROOT
 
 

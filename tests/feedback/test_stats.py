@@ -5,6 +5,7 @@ import base64
 import pytest
 
 from tests.feedback.helpers import feedback_body
+from tests.feedback.stores import app_with  # noqa: F401 - fixtures
 from webapp import tally
 
 TOKEN = "open-day-secret"

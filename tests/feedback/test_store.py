@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from tests.feedback.stores import database_url, store  # noqa: F401 - fixtures
 from webapp.store import SCHEMA_VERSION, Store, StoreUnavailable
 
 

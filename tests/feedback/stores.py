@@ -1,5 +1,6 @@
 """Feedback stores to test against: SQLite files always; PostgreSQL when
-DIGITS_TEST_POSTGRES_URL names a server (.ci/run starts one), else skipped with a reason."""
+DIGITS_TEST_POSTGRES_URL names a server (.ci/run starts one), else skipped with a reason.
+Test modules import the fixtures they use from here."""
 
 import os
 import uuid
