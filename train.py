@@ -59,6 +59,8 @@ def parse_args(argv=None):
                    help="a model trained by this script (.keras): start from its weights (fine-tuning)")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
+    p.add_argument("--extra", type=Path, default=None,
+                   help="more training digits, as `flask --app webapp feedback export` writes them (x, y)")
     p.add_argument("--no-stroke-augment", action="store_true", help="keep the affine augmentation, "
                    "drop the thin/thick stroke augmentation (for ablations)")
     return p.parse_args(argv)
@@ -194,6 +196,12 @@ def main(argv=None):
     # data: MNIST; people's pen digits split by writer, drawn as the page draws them; styled MNIST
     (x_train, y_train, x_test, y_test), source, digest = data.load_mnist(args.data)
     train_data, val_data, test_data = data.split(x_train, y_train, x_test, y_test, args.seed, args.limit)
+    extra = 0
+    if args.extra:   # drawings visitors corrected, already 28x28 through the server's preprocessing
+        with np.load(args.extra) as more:
+            extra = len(more["y"])
+            train_data = (np.concatenate([train_data[0], (more["x"].astype("float32") / 255.0)[..., None]]),
+                          np.concatenate([train_data[1], more["y"].astype(train_data[1].dtype)]))
     writing = people.data(args.pen, args.seed, args.pen_copies, args.limit) if args.pen else None
     learn_from, check_on = train_data, val_data
     if writing:
@@ -206,7 +214,7 @@ def main(argv=None):
     if outside is not None:
         learn_from = (np.concatenate([learn_from[0], outside]),
                       np.concatenate([learn_from[1], np.full(len(outside), NOT_A_DIGIT)]))
-    print(f"data: {source}  train {len(train_data[0])}  validation {len(val_data[0])}  test {len(test_data[0])}"
+    print(f"data: {source}  train {len(train_data[0])} ({extra} from --extra)  validation {len(val_data[0])}  test {len(test_data[0])}"
           + (f"\npeople: {len(writing['train'][0])} training drawings, {len(styled[0])} styled MNIST digits, "
              f"validation {len(writing['validation'][0])}, held out {len(writing['held_out'][0])}" if writing else ""))
 
@@ -229,7 +237,7 @@ def main(argv=None):
     # evaluation: the test set and the held-out writers are read here only
     metrics, probabilities = report.measure(model, training, val_data, test_data, args, writing)
     metrics["data"] = {"source": source, "sha256": digest, "train": len(train_data[0]),
-                       "validation": len(val_data[0]), "test": len(test_data[0])}
+                       "validation": len(val_data[0]), "test": len(test_data[0]), "extra": extra}
     if writing:
         metrics["data"]["people"] = {"source": args.pen.name, "sha256": data.sha256(args.pen),
                                      **{part: len(arrays[0]) for part, arrays in writing.items()}}

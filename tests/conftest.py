@@ -34,8 +34,9 @@ def pen_digits():
 
 
 @pytest.fixture(scope="session")
-def _app():
-    return create_app({"TESTING": True})
+def _app(tmp_path_factory):
+    database = tmp_path_factory.mktemp("store") / "feedback.sqlite3"
+    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}"})
 
 
 @pytest.fixture
@@ -64,14 +65,17 @@ def wait_until_healthy(url, process, timeout=60):
 
 
 @contextlib.contextmanager
-def gunicorn(workers, log_path):
+def gunicorn(workers, log_path, env=None, port=None):
     """A real gunicorn serving the app as the README starts it, with `workers` workers;
-    yields (process, port) once it answers."""
-    port = serve.free_port()
+    yields (process, port) once it answers. `env`: more environment variables (the feedback
+    store defaults to a SQLite file beside the log)."""
+    port = port or serve.free_port()
+    env = {"DIGITS_DATABASE_URL": f"sqlite:///{Path(log_path).with_name('feedback.sqlite3')}", **(env or {})}
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(workers)}, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(workers), **env}, stdout=log,
+            stderr=subprocess.STDOUT)
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}", process)
             yield process, port

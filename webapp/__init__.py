@@ -3,6 +3,7 @@
     gunicorn 'webapp:create_app()'      # production (see gunicorn.conf.py)
     flask --app webapp run              # development
     flask --app webapp predict FILE...  # read digits from image files
+    flask --app webapp feedback export OUT.npz | purge   # the drawings visitors corrected
 """
 
 import json
@@ -17,6 +18,10 @@ DEFAULTS = {
     # MAX_IMAGE_PIXELS, the largest decoded image (width x height): preprocess.DEFAULT_MAX_PIXELS
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
                                               # in the drawing); None: the thresholds in the model's report
+    "DATABASE_URL": None,                     # the feedback store; None: SQLite in the instance folder
+    "ADMIN_TOKEN": None,                      # /stats and /api/stats; None: they answer 404
+    "KIOSK_IDLE_SECONDS": 30,                 # the kiosk clears an untouched pad after this
+    "KIOSK_ATTRACT_SECONDS": 60,              # ... and plays its attract loop after this
 }
 
 
@@ -38,7 +43,8 @@ def create_app(config=None):
     if app.config["REJECT_BELOW"] is None:
         app.config["REJECT_BELOW"] = measured_reject_thresholds(app.config["MODEL_PATH"])
 
-    from webapp import api, cli, pages, recognise, requestlog
+    from webapp import api, cli, feedback, feedback_cli, kiosk, pages, recognise, requestlog, stats
+    from webapp.store import Store, default_url
     from webapp.classifier import load_classifier
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
@@ -46,9 +52,17 @@ def create_app(config=None):
     app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
                                                 app.config["REJECT_BELOW"])
 
+    # The feedback store: reading digits never waits on it, so an unreachable one only logs here.
+    store = app.extensions["store"] = Store(app.config["DATABASE_URL"] or default_url(app.instance_path))
+    store.try_ensure_schema()
+
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(stats.bp)
     cli.register(app)
+    feedback_cli.register(app)
     requestlog.install(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

@@ -24,12 +24,12 @@ class BadRequest(Exception):
 
 
 @bp.errorhandler(BadRequest)
-def _bad_request(error):
+def bad_request(error):
     return jsonify(error=str(error)), error.status
 
 
 @bp.errorhandler(preprocess.PreprocessError)
-def _unreadable(error):
+def unreadable(error):
     status = {preprocess.ImageTooLarge: 413, preprocess.EmptyDrawing: 422}.get(type(error), 400)
     return jsonify(error=str(error)), status
 
@@ -93,11 +93,28 @@ def _image_bytes():
     if payload is None:
         raise BadRequest('the body must be JSON like {"image": "data:image/png;base64,..."} '
                          "or multipart form data with a file field 'image'")
+    return json_image(payload)
+
+
+def json_image(payload):
+    """The image bytes and strokes of a JSON body {"image": ..., "strokes": ...}, validated
+    (BadRequest otherwise); /api/predict and /api/feedback take them alike."""
     if not isinstance(payload, dict) or "image" not in payload:
         raise BadRequest('the JSON body needs a field "image" holding a data URL or base64 image')
     if not isinstance(payload["image"], str):
         raise BadRequest('"image" must be a string: a data URL or base64 of a PNG or JPEG')
     return _decode_base64(payload["image"]), _strokes(payload.get("strokes"))
+
+
+def json_body():
+    """The request's JSON object, or BadRequest."""
+    try:
+        payload = request.get_json(force=True, silent=True)
+    except RecursionError:   # JSON nested deeper than Python's parser goes
+        payload = None
+    if not isinstance(payload, dict):
+        raise BadRequest("the body must be a JSON object")
+    return payload
 
 
 MAX_STROKE_POINTS = 100_000   # far more than a pad full of writing; a bound on the work

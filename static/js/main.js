@@ -15,6 +15,7 @@ import { Pad } from './pad.js';
 import { Predictor } from './api.js';
 import { Results } from './results.js';
 import { Boxes, pickBox } from './boxes.js';
+import { FeedbackPanel, FeedbackQueue } from './feedback.js';
 
 const LIVE_INTERVAL = 150;
 
@@ -29,6 +30,7 @@ const pad = new Pad(canvas);
 const predictor = new Predictor();
 const results = new Results();
 const boxes = new Boxes(document.getElementById('boxes'));
+const feedback = new FeedbackPanel(document.getElementById('feedback'), new FeedbackQueue());
 
 // What the page remembers between events: the one piece of mutable state.
 const state = {
@@ -44,6 +46,8 @@ const state = {
   // posted image, and that image's size in the server's pixels; null when unknown.
   boxSpace: null,
   dragDepth: 0,             // dragenter minus dragleave over the pad
+  posted: null,             // the newest drawing posted, {image, strokes}: what feedback would keep
+  pointer: null,            // the kind of pointer that drew last: mouse | touch | pen
 };
 
 /** No live update pending or due. */
@@ -65,6 +69,7 @@ function sendDrawing() {
   state.lastSource = 'drawing';
   results.pending();
   const exported = pad.export();
+  state.posted = { image: exported.dataURL, strokes: exported.strokes };
   state.boxSpace = { x: 0, y: 0, w: 1, h: 1, width: exported.width, height: exported.height };
   predictor.predictDataURL(exported.dataURL, exported.strokes);
 }
@@ -84,6 +89,7 @@ function scheduleLive() {
 }
 
 function showEmpty() {
+  feedback.withdraw();
   cancelLive();
   state.dirty = false;
   predictor.invalidate();
@@ -130,6 +136,13 @@ predictor.addEventListener('answer', (e) => {
   state.networkDown = false;
   showAnswer(e.detail.data);
   syncAttributes();
+  // A drawing finished and read: ask whether it was right (an upload is not kept).
+  const number = e.detail.data.number;
+  if (!pad.drawing && state.lastSource === 'drawing' && state.posted && typeof number === 'string' && /[0-9]/.test(number)) {
+    feedback.offer({ ...state.posted, answer: number, pointer: state.pointer });
+  } else {
+    feedback.withdraw();
+  }
 });
 
 predictor.addEventListener('error', (e) => {
@@ -173,6 +186,7 @@ function syncControls() {
 }
 
 pad.addEventListener('strokestart', (e) => {
+  feedback.reset();
   state.uploadToken += 1;              // a picture still being decoded will not replace this drawing
   state.strokeStarted = performance.now();
   state.dirty = true;
@@ -214,6 +228,8 @@ function clearAll() {
 }
 
 undoButton.addEventListener('click', () => pad.undo());
+canvas.addEventListener('pointerdown', (e) => { state.pointer = e.pointerType || null; });
+feedback.addEventListener('done', clearAll);       // "Thanks!", and a clean pad for the next digit
 clearButton.addEventListener('click', clearAll);
 
 // ------------------------------------------------------------------ keyboard
@@ -259,6 +275,7 @@ async function upload(file) {
     return;
   }
   predictor.invalidate();               // answers about the drawing no longer apply
+  feedback.reset();
   state.lastSource = 'upload';
   results.pending();                    // at once: decoding a big photo takes a moment
   let picture;

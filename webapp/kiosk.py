@@ -1,0 +1,36 @@
+"""The open-day kiosk: GET /kiosk, its web app manifest and its service worker.
+
+The service worker is served from the site's root so that its scope can cover /kiosk;
+it must never be cached by the browser's HTTP cache, or a new version would not install.
+"""
+
+from flask import Blueprint, current_app, render_template, send_from_directory
+
+from webapp.pages import BRUSH_FRACTION
+from webapp.segment import RULES
+
+bp = Blueprint("kiosk", __name__)
+
+
+@bp.get("/kiosk")
+def kiosk():
+    config = current_app.config
+    return render_template("kiosk.html", brush_fraction=float(BRUSH_FRACTION),
+                           max_stroke_points=RULES.max_stroke_points,
+                           idle_seconds=float(config["KIOSK_IDLE_SECONDS"]),
+                           attract_seconds=float(config["KIOSK_ATTRACT_SECONDS"]))
+
+
+@bp.get("/kiosk.webmanifest")
+def manifest():
+    return send_from_directory(current_app.static_folder, "kiosk/kiosk.webmanifest",
+                               mimetype="application/manifest+json", max_age=0)
+
+
+@bp.get("/kiosk-sw.js")
+def service_worker():
+    response = send_from_directory(current_app.static_folder, "kiosk/sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/kiosk"
+    return response
