@@ -74,16 +74,19 @@ def api_accuracy(port, writers, count, rng):
 def api_numbers(port, writers, count, rng, brush, with_strokes=True):
     """Numbers written as write_number writes them, drawn with `brush`, posted to the API
     with their strokes, as the page posts them (or, `with_strokes` false, the bitmap alone)."""
-    hits, totals, errors = {True: 0, False: 0}, {True: 0, False: 0}, 0
+    hits, totals, errors, misses = {True: 0, False: 0}, {True: 0, False: 0}, 0, []
     for _ in range(count):
         strokes, truth, touching = write_number(writers, rng, int(rng.integers(2, 7)), brush)
         strokes = writers.posted(strokes)
         body = payloads.json_body(stroke_png(strokes, brush), strokes if with_strokes else None)
         status, answer = serve.request(port, "POST", "/api/predict", body)
         errors += status != 200
+        shown = json.loads(answer)["number"] if status == 200 else f"({status})"
         totals[touching] += 1
-        hits[touching] += status == 200 and json.loads(answer)["number"] == truth
-    return numbers_summary(hits, totals) | {"brush_px": round(brush, 1), "errors": errors}
+        hits[touching] += shown == truth
+        if shown != truth and len(misses) < 40:
+            misses.append({"truth": truth, "shown": shown, "touching": touching})
+    return numbers_summary(hits, totals) | {"brush_px": round(brush, 1), "errors": errors, "misses": misses}
 
 
 def numbers_summary(hits, totals):
@@ -226,7 +229,8 @@ def measure(port, browser, writers, args):
 
     def done(name, figures):
         results[name] = figures
-        print(f"{writers.name} {name}:", {k: v for k, v in figures.items() if k not in ("per_digit", "per_writer")},
+        print(f"{writers.name} {name}:", {k: v for k, v in figures.items()
+                                          if k not in ("per_digit", "per_writer", "misses")},
               flush=True)
 
     if args.api:

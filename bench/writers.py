@@ -110,7 +110,7 @@ def painted(strokes):
 
 def summary(records):
     """Accuracy of (label, writer, shown) records, per digit and per writer, with the
-    confusion of the errors (label -> what was shown)."""
+    confusion of the errors (label -> what was shown, "-" for nothing)."""
     def share(rows):
         return round(sum(str(label) == shown for label, _, shown in rows) / max(len(rows), 1), 4)
     errors = {}
@@ -121,4 +121,4 @@ def summary(records):
     return {"count": len(records), "accuracy": share(records),
             "per_digit": {str(d): share([r for r in records if r[0] == d]) for d in range(10)},
             **({"per_writer": {str(w): share([r for r in records if r[1] == w]) for w in writers}} if writers else {}),
-            "errors": dict(sorted(errors.items(), key=lambda kv: -kv[1]))}
+            "misread": dict(sorted(errors.items(), key=lambda kv: -kv[1]))}

@@ -17,7 +17,7 @@ def test_summary_counts_per_digit_and_writer_with_the_errors():
     assert result["count"] == 4 and result["accuracy"] == 0.5
     assert result["per_digit"]["1"] == 0.5 and result["per_digit"]["7"] == 0.5 and result["per_digit"]["0"] == 0
     assert result["per_writer"] == {"4": 0.5, "6": 0.5}
-    assert result["errors"] == {"1->7": 1, "7->-": 1}
+    assert result["misread"] == {"1->7": 1, "7->-": 1}
 
 
 def test_pen_writers_are_the_held_out_writers_only():
