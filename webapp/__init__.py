@@ -38,7 +38,7 @@ def create_app(config=None):
     if app.config["REJECT_BELOW"] is None:
         app.config["REJECT_BELOW"] = measured_reject_thresholds(app.config["MODEL_PATH"])
 
-    from webapp import api, cli, pages, recognise, requestlog
+    from webapp import api, cli, headers, pages, recognise, requestlog
     from webapp.classifier import load_classifier
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
@@ -50,6 +50,7 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     cli.register(app)
     requestlog.install(app)
+    headers.install(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
