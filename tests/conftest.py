@@ -56,14 +56,15 @@ def wait_until_healthy(url, process, timeout=60):
 
 
 @contextlib.contextmanager
-def gunicorn(workers, log_path):
-    """A real gunicorn serving the app as the README starts it, with `workers` workers;
-    yields (process, port) once it answers."""
-    port = serve.free_port()
+def gunicorn(workers, log_path, port=None, **env):
+    """A real gunicorn serving the app as the README starts it, with `workers` workers
+    (and any environment variables `env`); yields (process, port) once it answers."""
+    port = port or serve.free_port()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(workers)}, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**os.environ, "WEB_CONCURRENCY": str(workers), **env}, stdout=log,
+            stderr=subprocess.STDOUT)
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}", process)
             yield process, port
