@@ -11,7 +11,7 @@ import pytest
 
 from bench import load, payloads, serve
 from conftest import gunicorn
-from test_serving import connections_held, workers_of
+from bench.serve import connections_held, workers_of
 from webapp.workers import FairGeventWorker
 
 pytestmark = pytest.mark.slow
