@@ -17,7 +17,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # gevent within each worker, connections taking turns and shared between the workers
 # (see webapp/workers.py).
 worker_class = "webapp.workers.FairGeventWorker"
-worker_connections = 1000   # open connections per worker, idle keep-alives included
+# Open connections per worker, idle keep-alives included: a bound on a worker's memory
+# when many slow clients connect (each may hold a request body of up to the body limit
+# for DIGITS_BODY_TIMEOUT seconds); more wait in the listen queue.
+worker_connections = 100
 
 # The app, and with it the model, is created in each worker after the fork (TensorFlow,
 # and LiteRT's thread pools, must not cross a fork). Never preload.

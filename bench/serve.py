@@ -175,3 +175,46 @@ def foreign_cpu_seconds(before, after):
     """CPU seconds used by programs other than the benchmark between two cpu_snapshot()s.
     Only exact once every server has been stopped (a child's time is counted when reaped)."""
     return round((after[0] - before[0]) - (after[1] - before[1]), 1)
+
+
+def start_gunicorn(port, log_path, workers=2, **env):
+    """The project under gunicorn as the README starts it, on 127.0.0.1:`port`; returns
+    once both /healthz answers and every worker has loaded the model (idle)."""
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    process = launch([sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"{HOST}:{port}"], root,
+                     {**os.environ, "WEB_CONCURRENCY": str(workers), **env}, log_path)
+    _until_ok(process, lambda: request(port, "GET", "/healthz", timeout=5), 120)
+    wait_until_idle(process.pid)
+    return process
+
+
+def workers_of(master):
+    """gunicorn's worker processes: the master's children."""
+    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def rss_mb(pid):
+    """Resident memory now (VmRSS) of one process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def connections_held(pid, port):
+    """Established TCP connections to `port` whose socket the process `pid` holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, state, inode = int(fields[1].split(":")[1], 16), fields[3], fields[9]
+        held += local_port == port and state == "01" and inode in inodes
+    return held

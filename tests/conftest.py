@@ -65,12 +65,13 @@ def wait_until_healthy(url, process, timeout=60):
 
 
 @contextlib.contextmanager
-def gunicorn(workers, log_path, env=None, port=None):
+def gunicorn(workers, log_path, env=None, port=None, **more_env):
     """A real gunicorn serving the app as the README starts it, with `workers` workers;
-    yields (process, port) once it answers. `env`: more environment variables (the feedback
-    store defaults to a SQLite file beside the log)."""
+    yields (process, port) once it answers. `env` and `more_env`: more environment
+    variables (the feedback store defaults to a SQLite file beside the log)."""
     port = port or serve.free_port()
-    env = {"DIGITS_DATABASE_URL": f"sqlite:///{Path(log_path).with_name('feedback.sqlite3')}", **(env or {})}
+    env = {"DIGITS_DATABASE_URL": f"sqlite:///{Path(log_path).with_name('feedback.sqlite3')}", **(env or {}),
+           **more_env}
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "webapp:create_app()", "-b", f"127.0.0.1:{port}"],

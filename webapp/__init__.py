@@ -43,7 +43,7 @@ def create_app(config=None):
     if app.config["REJECT_BELOW"] is None:
         app.config["REJECT_BELOW"] = measured_reject_thresholds(app.config["MODEL_PATH"])
 
-    from webapp import api, cli, feedback, feedback_cli, kiosk, pages, recognise, requestlog, stats
+    from webapp import api, cli, feedback, feedback_cli, headers, kiosk, pages, recognise, requestlog, stats
     from webapp.store import Store, default_url
     from webapp.classifier import load_classifier
 
@@ -64,6 +64,7 @@ def create_app(config=None):
     cli.register(app)
     feedback_cli.register(app)
     requestlog.install(app)
+    headers.install(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 

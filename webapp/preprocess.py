@@ -28,6 +28,9 @@ MNIST_CENTRE = 14.0      # where MNIST puts the centre of mass (row and column i
 MNIST_STROKE = 2.0       # MNIST's typical stroke width in the 28x28 grid (see stroke_width)
 
 DEFAULT_MAX_PIXELS = 25_000_000   # larger images are refused before they are decoded
+# Only JPEG can be decoded at a reduced scale (draft); other formats are decoded whole,
+# which for 25 million RGBA pixels takes half a second. Above this they are refused too.
+FULL_DECODE_MAX_PIXELS = 6_000_000
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 WORKING_SIDE = 1024      # big photos are shrunk to this before any per-pixel work
 OVERSAMPLE = 4           # the digit is normalised at 4x the 20x20 box, then reduced
@@ -89,11 +92,14 @@ def _decode_image(data, max_pixels, inflated):
         raise ImageTooLarge(f"the image is {width}x{height}; the limit is {max_pixels:,} pixels")
     if width < 1 or height < 1:
         raise NotAnImage("the image has no pixels")
+    if image.format != "JPEG" and width * height > min(max_pixels, FULL_DECODE_MAX_PIXELS):
+        raise ImageTooLarge(f"the image is {width}x{height}; the limit is {FULL_DECODE_MAX_PIXELS:,} pixels "
+                            f"(or {max_pixels:,} for a JPEG)")
     try:
         if max(width, height) > WORKING_SIDE:
             image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))  # JPEG decodes at a reduced scale
         image.load()
-        image = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
         if max(image.size) > WORKING_SIDE:
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
@@ -156,7 +162,7 @@ def _drawing_alpha(image):
     if image.mode in ("P", "PA"):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "La", "RGBa"):
-        alpha = np.asarray(image.getchannel("A"))
+        alpha = np.asarray(image.getchannel(len(image.getbands()) - 1))   # "A", or "a" when premultiplied
         if _see_through(alpha):   # the strokes are the opaque pixels
             return image, alpha
     return image, None
@@ -169,10 +175,27 @@ def _see_through(alpha):
 
 
 def _opaque_ink(image):
-    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    grey = _grey(image)
     background = float(np.median(_border(grey)))
     ink = grey - background if background < 0.5 else background - grey
     return _contrast(np.clip(ink, 0.0, None), ink.max())
+
+
+def _grey(image):
+    """An opaque image's brightness as float32 in [0, 1], whatever its mode: 8-bit modes
+    through Pillow, LAB by its lightness, and 16-bit, 32-bit and float pixels by their
+    own range (their full scale is not written in the file)."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        values = np.nan_to_num(np.asarray(image, dtype=np.float64), posinf=0.0, neginf=0.0)
+        low, high = values.min(), values.max()
+        return ((values - low) / (high - low) if high > low else np.zeros_like(values)).astype(np.float32)
+    if image.mode == "LAB":
+        image = image.getchannel("L")
+    elif image.mode == "La":   # premultiplied: Pillow converts it only to LA
+        image = image.convert("LA")
+    elif image.mode not in ("1", "L", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LA", "RGBa"):
+        image = image.convert("RGB")   # HSV and the rest: Pillow turns them into grey through RGB
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
 def _border(a):

@@ -106,11 +106,13 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         """(input, probabilities) of each piece, and the probabilities of the inputs `also`;
         what was not read before is read in one batch."""
         keys = [(piece.box, piece.mask.tobytes()) for piece in pieces]
+        missing = {key: piece for key, piece in zip(keys, pieces) if key not in read}
+        if len(read) + len(missing) > segment.RULES.max_readings:   # checked before any is prepared
+            raise segment.TooManyMarks("too many touching marks to read apart")
         new = {}
-        for key, piece in zip(keys, pieces):
-            if key not in read and key not in new:
-                t, l, b, r = piece.box
-                new[key] = preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
+        for key, piece in missing.items():
+            t, l, b, r = piece.box
+            new[key] = preprocess.to_mnist(np.where(piece.mask, ink[t:b, l:r], 0.0))
         batch = [*also, *new.values()]
         probabilities = classifier.predict(np.stack(batch)[..., None]) if batch else []
         read.update((key, (x, p)) for key, x, p in zip(new, new.values(), probabilities[len(also):]))

@@ -21,7 +21,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from webapp.preprocess import bounding_box, ink_mask, stroke_width
+from webapp.preprocess import PreprocessError, bounding_box, ink_mask, stroke_width
+
+
+class TooManyMarks(PreprocessError):
+    """More separate marks than any writing has: noise, hatching or a crafted image."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class Rules:
     # 1. components
     speck_ink: float = 0.03         # a component with less than this share of all the ink ...
     speck_height: float = 0.2       # ... and lower than this share of the tallest component is a speck
+    # More marks than this (components that are not specks) is not writing: numbers of up
+    # to six digits, drawn on the page, hold at most 18. A bound on the work of grouping.
+    max_marks: int = 64
 
     # 2. groups
     overlap_to_join: float = 0.5    # components overlapping in x by this share of the narrower one's width join
@@ -67,6 +74,9 @@ class Rules:
     min_part_height: float = 0.5    # ... and this tall (also each part split along strokes)
     alone_part_width: float = 0.6   # a drawing alone is cut at a clear column only with both sides this wide
     cut_candidates: int = 8         # columns the model is asked about per cut
+    # Pieces the model may be asked about for one drawing: numbers of up to six digits ask
+    # about at most 20 (750 drawings, bench/readings.py). A bound on the work of cutting.
+    max_readings: int = 40
     unsure: float = 0.9             # below this confidence whole, a group without a clear column may be cut ...
     whole_penalty: float = 0.5      # ... if its best cut's sides read better than this share of the whole
 
@@ -123,20 +133,41 @@ def _piece(part, top, left):
 
 # ---------------------------------------------------------------- 1 and 2: components, groups
 def _groups(mask):
-    """The ink's components without specks, grouped into digit candidates: their masks."""
+    """The ink's components without specks, grouped into digit candidates: their masks.
+    Raises TooManyMarks beyond max_marks."""
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count == 1:   # one stroke, the commonest drawing: it fills the box, its area is all the ink
         slices, areas = [(slice(0, mask.shape[0]), slice(0, mask.shape[1]))], np.array([np.count_nonzero(mask)])
+        kept = [0]
     else:
-        slices = ndimage.find_objects(labels)
         areas = np.bincount(labels.ravel())[1:]
-    tallest = max(s[0].stop - s[0].start for s in slices)
-    kept = [i for i, s in enumerate(slices)
-            if not (areas[i] < RULES.speck_ink * areas.sum() and s[0].stop - s[0].start < RULES.speck_height * tallest)]
+        heights = _heights(labels, count)
+        speck = (areas < RULES.speck_ink * areas.sum()) & (heights < RULES.speck_height * heights.max())
+        kept = np.flatnonzero(~speck).tolist()
+        if len(kept) > RULES.max_marks:
+            raise TooManyMarks(f"too many separate marks to read ({len(kept):,}; a drawing of digits "
+                               f"has at most {RULES.max_marks})")
+        slices = ndimage.find_objects(labels)
     groups = _join_fragments(_group_by_columns(kept, slices), slices, areas)
     if len(groups) == 1 and len(kept) == count:
         return [mask]
-    return [np.isin(labels, [i + 1 for i in group]) for group in groups]
+    group_of = np.zeros(count + 1, dtype=np.int32)   # each label's group + 1; 0 for the background and specks
+    for g, group in enumerate(groups):
+        group_of[np.asarray(group) + 1] = g + 1
+    grouped = group_of[labels]
+    return [grouped == g + 1 for g in range(len(groups))]
+
+
+def _heights(labels, count):
+    """Each label's height in rows (labels 1..count, each present), from a sort of the
+    ink's pixels by label: no loop over the labels, however many there are."""
+    rows, columns = np.nonzero(labels)   # row by row, so rows ascend within each label below
+    label = labels[rows, columns]
+    order = np.argsort(label, kind="stable")
+    rows, label = rows[order], label[order]
+    ids = np.arange(1, count + 1)
+    first, last = np.searchsorted(label, ids), np.searchsorted(label, ids, side="right") - 1
+    return rows[last] - rows[first] + 1
 
 
 def _group_by_columns(components, slices):
@@ -172,38 +203,49 @@ def _connected(items, linked):
 def _join_fragments(groups, slices, areas):
     """Join each group far shorter and lighter than the digits, and close beside one, to
     its nearest neighbour in x: no digit is that small beside its fellows, but a stroke of
-    one that does not touch the rest (the bar of a 5, half an 8's loop) is."""
+    one that does not touch the rest (the bar of a 5, half an 8's loop) is. The lightest
+    such fragment is joined first, then the rest are looked at again."""
     groups = [list(g) for g in groups]
+    # each group's top, bottom, left and right, and its ink: kept up to date as groups join
+    extents = np.array([(min(slices[i][0].start for i in g), max(slices[i][0].stop for i in g),
+                         min(slices[i][1].start for i in g), max(slices[i][1].stop for i in g)) for g in groups],
+                       dtype=np.int64).reshape(-1, 4)
+    ink = np.array([sum(areas[i] for i in g) for g in groups], dtype=np.int64)
     while len(groups) > 1:
-        fragment = _lightest_fragment(groups, slices, areas)
+        fragment = _lightest_fragment(extents, ink)
         if fragment is None:
             break
         k, neighbour = fragment
         groups[neighbour] += groups[k]
+        extents[neighbour] = (min(extents[neighbour, 0], extents[k, 0]), max(extents[neighbour, 1], extents[k, 1]),
+                              min(extents[neighbour, 2], extents[k, 2]), max(extents[neighbour, 3], extents[k, 3]))
+        ink[neighbour] += ink[k]
         del groups[k]
+        extents, ink = np.delete(extents, k, axis=0), np.delete(ink, k)
     return groups
 
 
-def _lightest_fragment(groups, slices, areas):
-    """(the lightest group that is a fragment, its nearest neighbour in x), or None."""
-    extents = [(min(slices[i][0].start for i in g), max(slices[i][0].stop for i in g),
-                min(slices[i][1].start for i in g), max(slices[i][1].stop for i in g)) for g in groups]
-    ink = [sum(areas[i] for i in g) for g in groups]
-    height, typical = max(e[1] - e[0] for e in extents), max(ink)
-
-    def distance(k, j):   # the gap between the two in x (0 if they overlap), then the centres'
-        (_, _, x0, x1), (_, _, u0, u1) = extents[k], extents[j]
-        return max(u0 - x1, x0 - u1, 0), abs((u0 + u1) - (x0 + x1))
-
-    nearest = [min((j for j in range(len(groups)) if j != k), key=lambda j: distance(k, j))
-               for k in range(len(groups))]
-    small = [k for k, e in enumerate(extents)
-             if e[1] - e[0] < RULES.fragment_height * height and ink[k] < RULES.fragment_ink * typical
-             and distance(k, nearest[k])[0] <= RULES.fragment_gap * height]
-    if not small:
+def _lightest_fragment(extents, ink):
+    """(the lightest group that is a fragment, its nearest neighbour in x), or None; ties
+    go to the group listed first. Groups are rows of `extents` (top, bottom, left, right)
+    with their `ink`; all pairs are compared at once."""
+    heights = extents[:, 1] - extents[:, 0]
+    height, typical = heights.max(), ink.max()
+    left, right = extents[:, 2], extents[:, 3]
+    # the gap between two groups in x (0 if they overlap), then the distance between their centres
+    gap = np.maximum(np.maximum(left[None, :] - right[:, None], left[:, None] - right[None, :]), 0)
+    centres = left + right
+    apart = np.abs(centres[None, :] - centres[:, None])
+    distance = gap * (apart.max() + 1) + apart   # ordered as the pair (gap, apart)
+    np.fill_diagonal(distance, np.iinfo(np.int64).max)
+    nearest = distance.argmin(axis=1)   # the first of equals, as min() takes it
+    rows = np.arange(len(ink))
+    small = np.flatnonzero((heights < RULES.fragment_height * height) & (ink < RULES.fragment_ink * typical)
+                           & (gap[rows, nearest] <= RULES.fragment_gap * height))
+    if small.size == 0:
         return None
-    k = min(small, key=lambda k: ink[k])
-    return k, nearest[k]
+    k = int(small[np.argmin(ink[small])])
+    return k, int(nearest[k])
 
 
 # ---------------------------------------------------------------- 3: strokes

@@ -130,7 +130,8 @@ class Store:
         """Insert one row; returns its id once committed."""
         self.ensure_schema()
         row = {"created_at": now or datetime.now(timezone.utc), "image": image,
-               "strokes": None if strokes is None else json.dumps(strokes, separators=(",", ":")),
+               "strokes": None if strokes is None else json.dumps([[list(map(float, point)) for point in stroke]
+                                                                    for stroke in strokes], separators=(",", ":")),
                "answer": answer, "label": label, "model_name": model_name, "model_sha256": model_sha256,
                "pointer": pointer}
         with self._begin() as connection:

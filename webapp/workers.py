@@ -8,11 +8,15 @@ Within a worker, gevent: each connection is a greenlet on the worker's one threa
 - A slow client (a tablet on weak Wi-Fi) holds a greenlet, not a worker.
 """
 
+import os
+import time
 from functools import partial
 
 import gevent
 from gevent.server import StreamServer
 from gunicorn.workers.ggevent import GeventWorker
+
+from webapp import slowclients
 
 
 class PacedServer(StreamServer):
@@ -67,13 +71,49 @@ class FairGeventWorker(GeventWorker):
     still 0.3-0.9 s).
     """
 
+    # A kept-alive connection is closed after its first request past this age (seconds);
+    # its client connects again and lands on whichever worker is free. Why: connections stay
+    # with the worker that accepted them, so after a worker was killed or recycled all of
+    # them sat on the other one and the new worker served nothing (540 -> 230 req/s for the
+    # rest of a run). An age, not a request count: under a slow machine's load a count took
+    # half a minute to come round.
+    CONNECTION_AGE = 2.0
+    BODY_TIMEOUT = float(os.environ.get("DIGITS_BODY_TIMEOUT", 20))   # seconds for a request body (else 408)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.servers = []
+        self.opened = {}   # connection (socket) -> when it was accepted (time.monotonic())
+        self.max_requests += self.recycling_offset(self.age, self.cfg.workers, self.cfg.max_requests)
+
+    @staticmethod
+    def recycling_offset(age, workers, max_requests):
+        """Requests added to this worker's max_requests so that the workers restart in turn,
+        spread over a whole cycle, never together: worker ages run 1, 2, 3, ... as they are
+        spawned. (max_requests_jitter alone left both restarting within seconds of each other.)"""
+        if max_requests <= 0 or workers <= 1:
+            return 0
+        return (age % workers) * max_requests // workers
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
+
+    def handle(self, listener, client, addr):
+        self.opened[client] = time.monotonic()
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            del self.opened[client]
 
     def handle_request(self, listener_name, req, sock, addr):
+        if time.monotonic() - self.opened.get(sock, time.monotonic()) > self.CONNECTION_AGE:
+            req.must_close = True   # answered with "Connection: close", then closed
         for server in self.servers:
             server.resume()   # takes effect once this request is done: it does not yield
+        if not slowclients.buffer_body(req, self.BODY_TIMEOUT, self.body_limit):
+            sock.sendall(slowclients.too_slow(self.BODY_TIMEOUT))
+            raise StopIteration("the request body did not arrive in time")   # gunicorn closes the connection
         super().handle_request(listener_name, req, sock, addr)
         try:
             gevent.idle()

@@ -98,7 +98,11 @@ def png_of(array):
     ({"json": {"image": data_url(png_of(np.full((64, 64), 255, np.uint8)))[:60]}}, 400),   # truncated
     ({"data": {"file": (io.BytesIO(b"x"), "x.png")}, "content_type": "multipart/form-data"}, 400),
     ({"data": {}, "content_type": "multipart/form-data"}, 400),
-    ({"data": b"hello", "content_type": "text/plain"}, 400),
+    ({"data": b"hello", "content_type": "text/plain"}, 415),
+    ({"data": b'{"image": "abc"}', "content_type": "text/plain"}, 415),   # a foreign page's form post
+    ({"data": b'{"image": "abc"}'}, 415),
+    ({"data": b'{"image": "abc", "strokes": [' + b",".join([b"[]"] * 1_000_000) + b"]}",
+      "content_type": "application/json"}, 400),   # strokes count, even empty
     ({"data": b"[" * 100000 + b"]" * 100000, "content_type": "application/json"}, 400),   # nesting bomb
     ({"json": {"image": data_url(png_of(BLANK))}}, 422),
     ({"json": {"image": data_url(png_of(np.full((50, 50, 3), 255, np.uint8)))}}, 422),

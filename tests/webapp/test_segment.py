@@ -1,5 +1,6 @@
 """Splitting a drawn number into its digits."""
 
+import dataclasses
 import random
 
 import numpy as np
@@ -188,9 +189,12 @@ def test_a_line_is_not_cut_into_slivers(app, size, width):
     assert len(result.digits) == 1
 
 
-def test_no_drawing_is_cut_into_more_than_max_digits(app):
+def test_no_drawing_is_cut_into_more_than_max_digits(app, monkeypatch):
     ones = [line for k in range(20) for line in place(ONE, 40 + 40 * k)]   # twenty 1s, touching at a base
     ink = canvas(ones + [[(40, 300), (800, 300)]], size=(900, 400), width=8)
+    with pytest.raises(segment.TooManyMarks):   # more cutting than any number needs: refused
+        recognise.read_image(png(ink), app.extensions["classifier"])
+    monkeypatch.setattr(segment, "RULES", dataclasses.replace(segment.RULES, max_readings=1000))
     result = recognise.read_image(png(ink), app.extensions["classifier"])
     assert len(result.digits) <= segment.RULES.max_digits
 

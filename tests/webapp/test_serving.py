@@ -1,13 +1,12 @@
 """gunicorn as gunicorn.conf.py configures it: connections that arrive together are shared
 by the workers, and within a worker the connections take turns."""
 
-import os
 import socket
-from pathlib import Path
 
 import pytest
 
 from bench import serve
+from bench.serve import connections_held, workers_of
 from bench.payloads import json_body
 from conftest import gunicorn
 from training import synth
@@ -36,28 +35,6 @@ def predict_request(digit):
     body = json_body(synth.png_bytes(synth.render(digit / 255.0, 300, 20)))
     return (f"POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-
-
-def workers_of(master):
-    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-
-
-def connections_held(pid, port):
-    """Established TCP connections to `port` whose socket the process `pid` holds."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    held = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port, state, inode = int(fields[1].split(":")[1], 16), fields[3], fields[9]
-        held += local_port == port and state == "01" and inode in inodes
-    return held
 
 
 @pytest.mark.parametrize("connect_first,trial", [(False, t) for t in range(3)] + [(True, t) for t in range(6)],

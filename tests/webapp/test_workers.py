@@ -59,7 +59,7 @@ def test_a_request_beginning_resumes_accepting_at_once(listener):
 def bare_worker():
     """A FairGeventWorker without gunicorn's arbiter: only what the methods under test use."""
     worker = FairGeventWorker.__new__(FairGeventWorker)
-    worker.servers = []
+    worker.servers, worker.opened, worker.body_limit = [], {}, 1024
     return worker
 
 
@@ -79,8 +79,19 @@ def test_after_a_request_every_other_ready_greenlet_goes_first(monkeypatch):
         def resume(self):
             order.append("resume")
 
+    class Request:
+        must_close = False
+        headers = []
+
     worker.servers = [Server()]
     gevent.spawn(order.append, "another connection")
-    worker.handle_request("listener", "request", "socket", "address")
+    worker.handle_request("listener", Request(), "socket", "address")
     order.append("returned")
     assert order == ["resume", "request", "another connection", "returned"]
+
+
+def test_workers_are_recycled_in_turn_not_together():
+    offsets = [FairGeventWorker.recycling_offset(age, 2, 20000) for age in (1, 2, 3, 4)]
+    assert offsets == [10000, 0, 10000, 0]   # siblings half a cycle apart, replacements too
+    assert FairGeventWorker.recycling_offset(1, 1, 20000) == 0
+    assert FairGeventWorker.recycling_offset(3, 4, 0) == 0   # no max_requests: nothing to stagger
