@@ -10,6 +10,8 @@ on the store.
 
 import json
 import logging
+import random
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+SCHEMA_ATTEMPTS = 8   # tries at creating the schema while other workers race to do the same
 SQLITE_BUSY_MS = 10_000   # a writer waits this long for another's lock before giving up (503)
 
 metadata = sa.MetaData()
@@ -101,8 +104,8 @@ class Store:
         start or, if the database was away then, on first use."""
         if self._ready:
             return
-        for attempt in range(3):   # workers starting together race to create; the loser finds it made
-            try:
+        for attempt in range(SCHEMA_ATTEMPTS):   # workers starting together race to create; a loser
+            try:                                  # finds it made on its next attempt
                 with self._begin() as connection:
                     metadata.create_all(connection)
                     found = connection.execute(sa.select(schema_version.c.version)).scalar()
@@ -110,8 +113,9 @@ class Store:
                         connection.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION))
                 break
             except StoreUnavailable as error:
-                if error.connecting or attempt == 2:   # not a race: the database is away
+                if error.connecting or attempt == SCHEMA_ATTEMPTS - 1:   # not a race: the database is away
                     raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))   # let the winner commit
         if found is not None and found > SCHEMA_VERSION:
             raise RuntimeError(f"the feedback store has schema {found}; this app knows up to {SCHEMA_VERSION}")
         self._ready = True
