@@ -1,5 +1,9 @@
-"""Digits written by real people with a stylus (UCI pen digits, UNIPEN text), drawn as
-the page draws them.
+"""Digits written by real people with a stylus, drawn as the page draws them.
+
+The data: "Pen-Based Recognition of Handwritten Digits", E. Alpaydin and F. Alimoglu,
+Bogazici University, 1998 (UCI Machine Learning Repository, CC BY 4.0), in its UNIPEN text
+form: 30 writers, pen positions sampled every 100 ms. tests/fixtures/pendigits_sample.txt
+holds 80 of its digits.
 
 A writer's habits (a barred 7, a flagged 1, an open 4) hold for all their digits, so
 accuracy on people is measured on writers the model never saw: `HELD_OUT_WRITERS`.
@@ -14,6 +18,13 @@ from training.synth import CANVAS, draw_strokes
 TABLET_SIDE = 500            # the writers wrote in a 500 x 500 box of tablet units, y upward
 HELD_OUT_WRITERS = frozenset({2, 5, 8, 11, 14, 17, 20, 23, 26, 29})   # a fixed third, never trained on
 VALIDATION_WRITERS = frozenset({3, 12, 21, 30})   # of the rest: for calibration and the "not a digit" rule
+
+# How people draw on the pad, as random ranges (canvas pixels on the 560 px export).
+HEIGHTS = (40, 480)           # digit height: from a digit of a long number to one filling the pad
+MOUSE_SPACING = (1.5, 6.0)    # px between pointer samples: a mouse reports often ...
+TOUCH_SPACING = (6.0, 16.0)   # ... a finger on a tablet less often
+SLANT = 0.12                  # shear, x per y: upright to forward-leaning writing
+ASPECT = (0.85, 1.15)         # narrower or wider than the writer wrote on the tablet
 
 
 @dataclass(frozen=True)
@@ -109,14 +120,6 @@ def place(digit, height, centre, spacing=None, slant=0.0):
         xy += (centre[1], centre[0])
         placed.append(xy if spacing is None else _resample(xy, spacing))
     return placed
-
-
-# How people draw on the pad, as random ranges (canvas pixels on the 560 px export).
-HEIGHTS = (40, 480)           # digit height: from a digit of a long number to one filling the pad
-MOUSE_SPACING = (1.5, 6.0)    # px between pointer samples: a mouse reports often ...
-TOUCH_SPACING = (6.0, 16.0)   # ... a finger on a tablet less often
-SLANT = 0.12                  # shear, x per y: upright to forward-leaning writing
-ASPECT = (0.85, 1.15)         # narrower or wider than the writer wrote on the tablet
 
 
 def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
