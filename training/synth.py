@@ -99,10 +99,10 @@ def png_bytes(rgba):
 NEIGHBOURS = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
 
 
-def strokes(digit, height, centre=None, canvas=CANVAS, trace_height=60):
-    """The digit's skeleton as pen strokes: a list of polylines [(x, y), ...] in canvas
-    pixels, for replaying a digit into the page as a person would draw it."""
-    line = skeleton(digit, trace_height)
+def centre_line_paths(line, shortest=3):
+    """A one-pixel-wide centre line (bool image) -> its pixel paths [(y, x), ...], each
+    walked from an end where it has one, joined to the pixel it runs into; paths of fewer
+    than `shortest` pixels are left out."""
     on = {tuple(p) for p in np.argwhere(line)}
     degree = {p: sum((p[0] + dy, p[1] + dx) in on for dy, dx in NEIGHBOURS) for p in on}
     visited, paths = set(), []
@@ -123,8 +123,16 @@ def strokes(digit, height, centre=None, canvas=CANVAS, trace_height=60):
                 break
             visited.add(step)
             path.append(step)
-        if len(path) >= 3:
+        if len(path) >= shortest:
             paths.append(path)
+    return paths
+
+
+def strokes(digit, height, centre=None, canvas=CANVAS, trace_height=60):
+    """The digit's skeleton as pen strokes: a list of polylines [(x, y), ...] in canvas
+    pixels, for replaying a digit into the page as a person would draw it."""
+    line = skeleton(digit, trace_height)
+    paths = centre_line_paths(line)
     side = line.shape[0]
     scale = (MNIST_SIZE * height / DIGIT_BOX) / side
     cy, cx = centre if centre is not None else (canvas / 2, canvas / 2)

@@ -3,10 +3,11 @@
 // briefly away, so a tablet can still open the kiosk. Requests to /api/ and every POST
 // always go to the network: answers and feedback are never cached.
 
-const CACHE = 'digits-kiosk-v1';
+const CACHE = 'digits-kiosk-v2';
 const SHELL = [
   '/kiosk',
   '/kiosk.webmanifest',
+  '/static/palette.css',
   '/static/kiosk.css',
   '/static/feedback.css',
   '/static/js/kiosk.js',

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage.morphology import skeletonize
 
+from training import synth
 from training.nondigits import sketch
 
 # Written, these read as a digit as easily as a letter: a drawing of one is no mistake.
@@ -25,7 +26,6 @@ CYRILLIC = "".join(c for c in "ГДЖИЙЛПУФЦШЩЪЫЮЯгжийклмн�
 
 GLYPH_SIZE = 96       # font size glyphs are traced at: strokes about 9 px wide, a clean centre line
 SHORTEST_PATH = 5     # traced pieces shorter than this (px) are serif or corner spurs, dropped
-NEIGHBOURS = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
 
 
 def font_path(name):
@@ -34,30 +34,9 @@ def font_path(name):
 
 
 def trace(line):
-    """A one-pixel-wide centre line (bool image) -> polylines [(x, y), ...], end to end."""
-    on = {tuple(p) for p in np.argwhere(line)}
-    degree = {p: sum((p[0] + dy, p[1] + dx) in on for dy, dx in NEIGHBOURS) for p in on}
-    visited, paths = set(), []
-    while len(visited) < len(on):
-        rest = [p for p in on if p not in visited]
-        ends = [p for p in rest if degree[p] <= 1]
-        path = [min(ends or rest)]
-        visited.add(path[0])
-        while True:
-            y, x = path[-1]
-            step = next(((y + dy, x + dx) for dy, dx in NEIGHBOURS
-                         if (y + dy, x + dx) in on and (y + dy, x + dx) not in visited), None)
-            if step is None:
-                touch = next(((y + dy, x + dx) for dy, dx in NEIGHBOURS
-                              if (y + dy, x + dx) in on and (y + dy, x + dx) not in path[-3:]), None)
-                if touch is not None and len(path) > 1:
-                    path.append(touch)
-                break
-            visited.add(step)
-            path.append(step)
-        if len(path) >= SHORTEST_PATH:
-            paths.append(np.asarray(path[::3] + [path[-1]], dtype=np.float64)[:, ::-1])
-    return paths
+    """A one-pixel-wide centre line (bool image) -> polylines (n, 2) of (x, y), end to end."""
+    return [np.asarray(path[::3] + [path[-1]], dtype=np.float64)[:, ::-1]
+            for path in synth.centre_line_paths(line, SHORTEST_PATH)]
 
 
 @lru_cache(maxsize=None)
