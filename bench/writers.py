@@ -10,9 +10,7 @@ import numpy as np
 
 from bench import payloads
 from training import pendigits, synth
-from webapp.pages import BRUSH_FRACTION
-
-PAD_BRUSH = float(synth.CANVAS * BRUSH_FRACTION)   # the page's brush on its 560 px export
+from training.people import PAGE_BRUSH as PAD_BRUSH   # the page's brush on its 560 px export
 HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
 BRUSH = (0.06, 0.2)          # brush width as a share of the digit height (MNIST re-drawn)
 
