@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
     "MODEL_PATH": str(ROOT / "model" / "digits.tflite"),
+    "EXPLAIN_PATH": None,                     # the explain model (/api/explain); None: beside the model,
+                                              # digits-explain.tflite
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
     # MAX_IMAGE_PIXELS, the largest decoded image (width x height): preprocess.DEFAULT_MAX_PIXELS
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
@@ -46,11 +48,14 @@ def create_app(config=None):
     from webapp import api, cli, feedback, feedback_cli, headers, kiosk, pages, recognise, requestlog, stats
     from webapp.store import Store, default_url
     from webapp.classifier import load_classifier
+    from webapp.explainer import default_path, load_explainer
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
     classifier = app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
     app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
                                                 app.config["REJECT_BELOW"])
+    # Missing or unreadable, it only logs: /api/explain answers 503, reading digits goes on.
+    app.extensions["explainer"] = load_explainer(app.config["EXPLAIN_PATH"] or default_path(app.config["MODEL_PATH"]))
 
     # The feedback store: reading digits never waits on it, so an unreachable one only logs here.
     store = app.extensions["store"] = Store(app.config["DATABASE_URL"] or default_url(app.instance_path))

@@ -1,4 +1,4 @@
-"""The JSON API: POST /api/predict and GET /healthz.
+"""The JSON API: POST /api/predict, POST /api/explain and GET /healthz.
 
 Only HTTP lives here: reading the request, calling preprocessing and the classifier,
 writing the answer. Every failure a client can cause is a 4xx with {"error": message}.
@@ -12,7 +12,7 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from webapp import preprocess, segment
+from webapp import insight, preprocess, segment
 
 bp = Blueprint("api", __name__)
 
@@ -59,6 +59,41 @@ def predict():
     body["image_size"] = list(result.size)
     body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return jsonify(body)
+
+
+@bp.post("/api/explain")
+def explain():
+    """What each layer makes of the drawing read as one digit, or of the digit `index` of
+    a number: the same input, the same reading and the same errors as /api/predict."""
+    started = time.perf_counter()
+    explainer = current_app.extensions.get("explainer")
+    if explainer is None:
+        raise BadRequest("explaining is not available: the explain model is not installed "
+                         "(python -m training.explainer model/digits.keras)", 503)
+    data, strokes = _image_bytes()
+    index = _digit_index()
+    result = current_app.extensions["reader"].read(data, strokes)
+    if index is not None and index >= len(result.digits):
+        raise BadRequest(f'"index" {index} is past the last digit: the drawing reads as '
+                         f"{len(result.digits)} digit{'s' if len(result.digits) != 1 else ''}", 422)
+    reading = result.whole if index is None else result.digits[index]
+    body = {"index": index, "number": result.number, **reading.as_json(), "input": _png_data_url(reading)}
+    body.update(insight.explanation_json(explainer.explain(reading.pixels, reading.digit, reading.runner_up)))
+    body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return jsonify(body)
+
+
+def _digit_index():
+    """The optional "index" (a JSON field, a form field or a query parameter): which digit
+    of a number to explain, from 0 at the left; None for the whole drawing."""
+    value = request.get_json(silent=True).get("index") if request.is_json else None
+    if value is None:
+        value = request.form.get("index", request.args.get("index"))
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if value is not None and (type(value) is not int or value < 0):   # bool is not int here
+        raise BadRequest('"index" must be a whole number from 0: which digit of the number to explain')
+    return value
 
 
 def _png_data_url(reading):

@@ -1,0 +1,73 @@
+"""An Explanation as the page shows it: small PNGs and short lists, a few KB of JSON.
+
+Pure numpy and webapp.png; the API calls explanation_json. Each feature map is scaled to
+0-255 by its own largest value (a map's pattern matters, not its level, which
+`activity` gives); only the most active maps of each layer are sent, with their indices.
+"""
+
+import base64
+
+import numpy as np
+
+from webapp import png
+
+MAPS_SHOWN = 12                # per convolution layer, the most active by mean activation
+EVIDENCE_STEPS = 100           # evidence values are sent as whole numbers in -100..100
+TOWARDS = (56, 189, 248)       # sky blue: pixels that push towards the answer
+AGAINST = (251, 146, 60)       # orange: pixels that push towards the runner-up
+
+
+def data_url(png_bytes):
+    return "data:image/png;base64," + base64.b64encode(png_bytes).decode("ascii")
+
+
+def scaled_bytes(values, top):
+    """Non-negative values -> uint8 with `top` at 255 (all 0 when top is 0)."""
+    if top <= 0:
+        return np.zeros(values.shape, np.uint8)
+    return np.round(np.clip(values / top, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def layer_json(activations, shown=MAPS_SHOWN):
+    """(H, W, C) activations -> {"size", "channels", "maps": the `shown` most active, most
+    active first, each {"index", "activity" (mean), "image" (greyscale PNG data URL)}}."""
+    height, width, channels = activations.shape
+    activity = activations.mean(axis=(0, 1))
+    order = np.argsort(-activity, kind="stable")[:shown]
+    maps = [{"index": int(i), "activity": round(float(activity[i]), 4),
+             "image": data_url(png.encode(scaled_bytes(activations[:, :, i], activations[:, :, i].max())))}
+            for i in order]
+    return {"size": [height, width], "channels": channels, "maps": maps}
+
+
+def dense_json(activations):
+    """(N,) activations -> {"values": N whole numbers 0-255 (255 = the largest), "max"}."""
+    top = float(activations.max())
+    return {"values": scaled_bytes(activations, top).tolist(), "max": round(top, 4)}
+
+
+def evidence_picture(evidence):
+    """(28, 28) evidence scaled to [-1, 1] -> RGBA uint8: blue towards, orange against,
+    opacity by the square root of the strength so that weaker evidence still shows."""
+    rgba = np.zeros((*evidence.shape, 4), np.uint8)
+    rgba[evidence > 0, :3] = TOWARDS
+    rgba[evidence < 0, :3] = AGAINST
+    rgba[..., 3] = np.round(np.sqrt(np.abs(evidence)) * 255).astype(np.uint8)
+    return rgba
+
+
+def evidence_json(evidence, towards, against):
+    """{"towards", "against", "scale" (the largest |gradient x input|), "values" (28 rows of
+    whole numbers in -100..100, scaled by `scale`), "image" (RGBA PNG data URL)}."""
+    scale = float(np.abs(evidence).max())
+    unit = evidence / scale if scale > 0 else np.zeros_like(evidence)
+    return {"towards": towards, "against": against, "scale": round(scale, 6),
+            "values": np.round(unit * EVIDENCE_STEPS).astype(int).tolist(),
+            "image": data_url(png.encode(evidence_picture(unit)))}
+
+
+def explanation_json(explanation):
+    """The layers, the dense layer and the evidence of an Explanation, as the API sends them."""
+    return {"layers": [layer_json(a) for a in explanation.layers],
+            "dense": dense_json(explanation.dense),
+            "evidence": evidence_json(explanation.evidence, explanation.towards, explanation.against)}
