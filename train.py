@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from training import augment, calibration, data, figures, people, report, styles  # noqa: E402
+from training import augment, calibration, data, explainer, figures, people, report, styles  # noqa: E402
 from training.report import NUM_CLASSES  # noqa: E402
 from webapp.preprocess import MNIST_SIZE  # noqa: E402
 
@@ -181,10 +181,12 @@ def train_ensemble(args, train_data, val_data):
 
 # ---------------------------------------------------------------- export
 def export(model, out):
-    """digits.keras, and the same weights as a TFLite flatbuffer (what the server runs)."""
+    """digits.keras, and the same weights as a TFLite flatbuffer (what the server runs),
+    and as the explain model with the network's insides (/api/explain)."""
     import tensorflow as tf
     model.save(out / "digits.keras")
     (out / "digits.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    explainer.export(model, out / "digits-explain.tflite")
 
 
 def main(argv=None):

@@ -16,8 +16,9 @@ inputs, `digit` (1, 28, 28, 1) and `contrast` (1, 10), and these outputs:
 
 The network is written again in plain TensorFlow ops from the Keras layers' weights
 (found by type and order, not by name): batch norm folded into the weights, ReLU as
-maximum and max-pooling as reshape + reduce_max, so that the gradient converts to LiteRT
-builtins (there is no MaxPoolGrad or ReluGrad builtin, and the server has no Flex ops).
+maximum and max-pooling as a masked sum over each window, so that the gradient converts
+to LiteRT builtins (there is no MaxPoolGrad or ReluGrad builtin, and the server has no
+Flex ops).
 """
 
 import argparse
@@ -123,14 +124,26 @@ def _run(steps, x, record=None):
                 record.append((pending, x))
             pending = None
         elif kind == "pool":
-            (ph, pw), shape = step[1], x.shape   # reshape + reduce_max: MaxPoolGrad is no builtin either
-            h, w = shape[1] // ph, shape[2] // pw
-            if (h * ph, w * pw) != (shape[1], shape[2]):
-                x = x[:, :h * ph, :w * pw, :]   # an odd edge, dropped as 'valid' pooling drops it
-            x = tf.reduce_max(tf.reshape(x, [-1, h, ph, w, pw, shape[3]]), axis=[2, 4])
+            x = _max_pool(x, *step[1])
         elif kind == "flatten":
             x = tf.reshape(x, [-1, int(np.prod(x.shape[1:]))])
     return x
+
+
+def _max_pool(x, ph, pw):
+    """Max-pooling whose gradient goes to the first largest value of each window, in row
+    order, as TensorFlow's MaxPoolGrad does (blank paper gives windows of equal values):
+    the windows' values times a one-hot mask of their argmax. MaxPoolGrad is no LiteRT
+    builtin; reshape, transpose, arg_max, one_hot and mul are."""
+    import tensorflow as tf
+    _, height, width, channels = x.shape
+    h, w = height // ph, width // pw
+    if (h * ph, w * pw) != (height, width):
+        x = x[:, :h * ph, :w * pw, :]   # an odd edge, dropped as 'valid' pooling drops it
+    windows = tf.reshape(tf.transpose(tf.reshape(x, [-1, h, ph, w, pw, channels]), [0, 1, 3, 5, 2, 4]),
+                         [-1, h, w, channels, ph * pw])
+    first = tf.stop_gradient(tf.one_hot(tf.argmax(windows, axis=-1), ph * pw, dtype=x.dtype))
+    return tf.reduce_sum(windows * first, axis=-1)
 
 
 def explain_function(model):

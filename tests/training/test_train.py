@@ -27,7 +27,7 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     assert "Epoch 2/2" in result.stdout
     assert "== summary ==" in result.stdout and "test accuracy" in result.stdout
 
-    for name in ("digits.keras", "digits.tflite", "metrics.json", "training_curves.png",
+    for name in ("digits.keras", "digits.tflite", "digits-explain.tflite", "metrics.json", "training_curves.png",
                  "confusion_matrix.png", "misclassified.png", "sample_predictions.png",
                  "calibration.png", "rejection.png"):
         assert (out / name).stat().st_size > 0, name
@@ -52,3 +52,9 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     x = (mnist_sample["x_test"][:8].astype("float32") / 255.0)[..., None]
     p = np.asarray(model(x, training=False))
     assert p.shape == (8, 10) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+    # the explain model of the ensemble: the served probabilities, on LiteRT
+    from webapp.classifier import load_classifier
+    from webapp.explainer import Explainer
+    explained = Explainer(out / "digits-explain.tflite").explain(x[0, ..., 0], 0, 1)
+    assert np.abs(explained.probabilities - load_classifier(out / "digits.tflite").predict(x[:1])[0]).max() < 1e-5
