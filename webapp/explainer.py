@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Explanation:
+    pixels: np.ndarray         # the (28, 28) input explained
     layers: list               # each convolution layer's activations, (H, W, C), first to last
     dense: np.ndarray          # the hidden dense layer's activations, (128,)
     probabilities: np.ndarray  # (10,), as the served model computes them
@@ -75,5 +76,5 @@ class Explainer:
         finally:
             self._free.append(runner)
         convs = sorted((name for name in out if name.startswith("conv")), key=lambda name: int(name[4:]))
-        return Explanation([out[name][0] for name in convs], out["dense"][0], out["probabilities"][0],
+        return Explanation(digit[0, ..., 0], [out[name][0] for name in convs], out["dense"][0], out["probabilities"][0],
                            out["evidence"][0], int(towards), int(against))
