@@ -29,10 +29,10 @@ def data_url(png_bytes):
 
 
 def scaled_bytes(values, top):
-    """Non-negative values -> uint8 with `top` at 255 (all 0 when top is 0)."""
-    if top <= 0:
-        return np.zeros(values.shape, np.uint8)
-    return np.round(np.clip(values / top, 0.0, 1.0) * 255).astype(np.uint8)
+    """Non-negative values -> uint8 with `top` at 255 (0 where top is 0); `top` broadcasts."""
+    top = np.asarray(top, np.float32)
+    scale = np.divide(255.0, top, out=np.zeros_like(top), where=top > 0)
+    return (np.clip(values * scale, 0.0, 255.0) + 0.5).astype(np.uint8)
 
 
 def layer_json(activations, shown=MAPS_SHOWN):
@@ -41,10 +41,11 @@ def layer_json(activations, shown=MAPS_SHOWN):
     height, width, channels = activations.shape
     activity = activations.mean(axis=(0, 1))
     order = np.argsort(-activity, kind="stable")[:shown]
-    maps = [{"index": int(i), "activity": round(float(activity[i]), 4),
-             "image": data_url(png.encode(scaled_bytes(activations[:, :, i], activations[:, :, i].max())))}
-            for i in order]
-    return {"size": [height, width], "channels": channels, "maps": maps}
+    maps = activations[:, :, order]
+    pictures = np.moveaxis(scaled_bytes(maps, maps.max(axis=(0, 1))), 2, 0)
+    return {"size": [height, width], "channels": channels,
+            "maps": [{"index": int(i), "activity": round(float(activity[i]), 4),
+                      "image": data_url(png.encode(picture, level=1))} for i, picture in zip(order, pictures)]}
 
 
 def dense_json(activations):
