@@ -83,8 +83,13 @@ def evidence_json(evidence, towards, against):
 
 
 def explanation_json(explanation):
-    """The layers, the dense layer and the evidence of an Explanation, as the API sends them."""
-    return {"layers": [layer_json(a) for a in explanation.layers],
+    """The layers (each numbered by its stage: 1 for the layers at 28x28, 2 at 14x14, ...),
+    the dense layer and the evidence of an Explanation, as the API sends them."""
+    layers, stage = [], 0
+    for i, activations in enumerate(explanation.layers):   # a stage: the layers at one resolution
+        stage += i == 0 or activations.shape[:2] != explanation.layers[i - 1].shape[:2]
+        layers.append({"stage": stage, **layer_json(activations)})
+    return {"layers": layers,
             "dense": dense_json(explanation.dense),
             "evidence": evidence_json(blurred_evidence(explanation.evidence, explanation.pixels),
                                       explanation.towards, explanation.against)}

@@ -1,4 +1,4 @@
-// Posting drawings and pictures to /api/predict, latest-wins.
+// Posting drawings and pictures to /api/predict (or /api/explain), latest-wins.
 //
 // Every request gets a sequence number. An answer is shown only if it belongs to the
 // newest request made; anything older is dropped, however late it arrives. Superseded
@@ -27,16 +27,18 @@ export class Predictor extends EventTarget {
     return this.seq;
   }
 
-  /** Post a canvas export, `{"image": dataURL, "strokes": [[[x, y], ...], ...]}`. */
-  predictDataURL(dataURL, strokes = null) {
+  /** Post a canvas export, `{"image": dataURL, "strokes": [[[x, y], ...], ...]}`, and
+   *  any `fields` more (e.g. /api/explain's `index`). */
+  predictDataURL(dataURL, strokes = null, fields = null) {
     const body = strokes && strokes.length ? { image: dataURL, strokes } : { image: dataURL };
-    return this._send(JSON.stringify(body), { 'Content-Type': 'application/json' });
+    return this._send(JSON.stringify({ ...body, ...fields }), { 'Content-Type': 'application/json' });
   }
 
-  /** Post an uploaded file as multipart, field `image`. */
-  predictFile(file) {
+  /** Post an uploaded file as multipart, field `image`, and any `fields` more. */
+  predictFile(file, fields = null) {
     const form = new FormData();
     form.append('image', file, file.name || 'upload');
+    for (const [name, value] of Object.entries(fields || {})) form.append(name, String(value));
     return this._send(form, {});
   }
 

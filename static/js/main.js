@@ -7,6 +7,9 @@
 //   * after undo (or the empty state if nothing is left), and for an uploaded picture.
 // Only the answer to the newest request is ever shown (see api.js).
 //
+// "How it reads" (look.js), when open, takes the answer panel's place: each answer read
+// is explained too (/api/explain, at most every 300 ms while drawing, at once after).
+//
 // What is posted: a drawing as pad.export() (at most 560 px a side, whatever the screen's
 // density) with its strokes' points, an uploaded picture as the file. The boxes of a number's digits come back in
 // the posted image's pixels; boxSpace remembers how to map them onto the pad.
@@ -16,6 +19,7 @@ import { Predictor } from './api.js';
 import { Results } from './results.js';
 import { Boxes, pickBox } from './boxes.js';
 import { FeedbackPanel, FeedbackQueue } from './feedback.js';
+import { Explaining, LookView } from './look.js';
 
 const LIVE_INTERVAL = 150;
 
@@ -31,6 +35,9 @@ const predictor = new Predictor();
 const results = new Results();
 const boxes = new Boxes(document.getElementById('boxes'));
 const feedback = new FeedbackPanel(document.getElementById('feedback'), new FeedbackQueue());
+const lookToggle = document.getElementById('look-toggle');
+const look = new LookView(document.getElementById('look'));
+const explaining = new Explaining(look);
 
 // What the page remembers between events: the one piece of mutable state.
 const state = {
@@ -48,6 +55,8 @@ const state = {
   dragDepth: 0,             // dragenter minus dragleave over the pad
   posted: null,             // the newest drawing posted, {image, strokes}: what feedback would keep
   pointer: null,            // the kind of pointer that drew last: mouse | touch | pen
+  answer: null,             // the answer shown, while one is
+  uploadFile: null,         // the picture uploaded last
 };
 
 /** No live update pending or due. */
@@ -89,6 +98,9 @@ function scheduleLive() {
 }
 
 function showEmpty() {
+  state.answer = null;
+  explaining.cancel();
+  look.empty();
   feedback.withdraw();
   cancelLive();
   state.dirty = false;
@@ -130,12 +142,49 @@ function showAnswer(data) {
   }
 }
 
-results.onselect = (index) => boxes.select(index);
+/** Explain the answer shown (a number: its selected digit); `now`: not throttled. */
+function explainAnswer(now) {
+  const data = state.answer;
+  if (!look.open || !data) return;
+  const several = Array.isArray(data.digits) && data.digits.length > 1;
+  const drawing = state.lastSource === 'drawing' ? state.posted : null;
+  const source = drawing ? { dataURL: drawing.image, strokes: drawing.strokes } : { file: state.uploadFile };
+  if (!drawing && !state.uploadFile) return;
+  explaining.request({
+    ...source,
+    index: several ? results.selected : null,
+    number: several ? results.readings.map((r) => r.text) : null,
+  }, { now });
+}
+
+function setLook(open) {
+  look.setOpen(open);
+  document.documentElement.dataset.look = open ? 'open' : 'closed';
+  lookToggle.setAttribute('aria-expanded', String(open));
+  if (open) explainAnswer(true);
+  else explaining.cancel();
+}
+
+results.onselect = (index) => {
+  boxes.select(index);
+  explainAnswer(true);
+};
+look.onselect = (index) => {
+  results.select(index, { announce: true });
+  results.onselect(index);
+};
+lookToggle.addEventListener('click', () => setLook(true));
+document.getElementById('look-close').addEventListener('click', () => {
+  setLook(false);
+  lookToggle.focus();
+});
 
 predictor.addEventListener('answer', (e) => {
   state.networkDown = false;
+  state.answer = e.detail.data;
   showAnswer(e.detail.data);
   syncAttributes();
+  explainAnswer(!pad.drawing);
   // A drawing finished and read: ask whether it was right (an upload is not kept).
   const number = e.detail.data.number;
   if (!pad.drawing && state.lastSource === 'drawing' && state.posted && typeof number === 'string' && /[0-9]/.test(number)) {
@@ -165,7 +214,12 @@ predictor.addEventListener('error', (e) => {
   } else {
     results.error('Something went wrong', { note: message || `The server answered ${status}. Try again.` });
   }
-  if (prediction.dataset.state === 'error') boxes.clear();
+  if (prediction.dataset.state === 'error') {
+    boxes.clear();
+    state.answer = null;
+    explaining.cancel();
+    look.empty();
+  }
   syncAttributes();
 });
 
@@ -270,6 +324,7 @@ function placeholderPicture() {
 async function upload(file) {
   if (!file) return;
   const token = ++state.uploadToken;
+  state.uploadFile = file;
   if (file.type && !file.type.startsWith('image/')) {
     results.error('That file isn’t a picture', { note: 'Choose a photo or scan of a digit (PNG or JPEG).' });
     return;
@@ -340,6 +395,8 @@ window.addEventListener('online', () => {
 
 // ------------------------------------------------------------------ start
 results.empty();
+look.empty();
+setLook(new URLSearchParams(window.location.search).has('look'));
 syncControls();
 syncAttributes();
 document.documentElement.dataset.ready = 'true';

@@ -53,6 +53,7 @@ def test_fields_and_their_shapes(client):
     assert picture(body["input"]).shape == (28, 28)
     assert [layer["size"] for layer in body["layers"]] == SIZES
     assert [layer["channels"] for layer in body["layers"]] == [32, 32, 64, 64, 128]
+    assert [layer["stage"] for layer in body["layers"]] == [1, 1, 2, 2, 3]
     for layer in body["layers"]:
         assert len(layer["maps"]) == 12
         activity = [m["activity"] for m in layer["maps"]]
