@@ -24,6 +24,7 @@ DEFAULTS = {
     "ADMIN_TOKEN": None,                      # /stats and /api/stats; None: they answer 404
     "KIOSK_IDLE_SECONDS": 30,                 # the kiosk clears an untouched pad after this
     "KIOSK_ATTRACT_SECONDS": 60,              # ... and plays its attract loop after this
+    "KIOSK_LOOK": False,                      # the attract loop shows "How it reads" (or /kiosk?look=1)
 }
 
 

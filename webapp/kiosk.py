@@ -4,7 +4,7 @@ The service worker is served from the site's root so that its scope can cover /k
 it must never be cached by the browser's HTTP cache, or a new version would not install.
 """
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from webapp.pages import BRUSH_FRACTION
 from webapp.segment import RULES
@@ -18,7 +18,13 @@ def kiosk():
     return render_template("kiosk.html", brush_fraction=float(BRUSH_FRACTION),
                            max_stroke_points=RULES.max_stroke_points,
                            idle_seconds=float(config["KIOSK_IDLE_SECONDS"]),
-                           attract_seconds=float(config["KIOSK_ATTRACT_SECONDS"]))
+                           attract_seconds=float(config["KIOSK_ATTRACT_SECONDS"]),
+                           look=_on(config["KIOSK_LOOK"]) or _on(request.args.get("look", "")))
+
+
+def _on(value):
+    """A setting's truth, from the environment's text too ("1", "true", "yes", "on")."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 @bp.get("/kiosk.webmanifest")

@@ -1,6 +1,7 @@
 // The kiosk's attract loop: while nobody is there, real handwritten digits (shipped
 // samples, static/kiosk/samples.json) are written on an overlay canvas as a pen would,
-// then read by the server as a visitor's drawing would be. Any touch ends it.
+// then read by the server as a visitor's drawing would be (and, with `explain`, explained:
+// "How it reads" as the attract screen). Any touch ends it.
 
 import { EXPORT_MAX_SIDE } from './pad.js';
 
@@ -8,8 +9,9 @@ const POINTS_PER_SECOND = 90;   // a calm writing speed
 const HOLD_MS = 2600;           // the written digit and its reading stay this long
 
 export class Attract extends EventTarget {
-  constructor(canvas, { brushFraction, samplesUrl }) {
+  constructor(canvas, { brushFraction, samplesUrl, explain = false }) {
     super();
+    this.explain = explain;
     this.canvas = canvas;
     this.brushFraction = brushFraction;
     this.samplesUrl = samplesUrl;
@@ -110,18 +112,24 @@ export class Attract extends EventTarget {
     c.height = side;
     this._draw(c.getContext('2d'), sample.strokes, Infinity, side, side, '#000000');
     const strokes = sample.strokes.map((s) => s.map(([x, y]) => [Math.round(x * side * 10) / 10, Math.round(y * side * 10) / 10]));
-    let number = String(sample.digit);
-    try {
-      const response = await fetch('/api/predict', {
-        method: 'POST', cache: 'no-store',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ image: c.toDataURL('image/png'), strokes }),
+    const body = JSON.stringify({ image: c.toDataURL('image/png'), strokes });
+    const post = async (path) => {
+      const response = await fetch(path, {
+        method: 'POST', cache: 'no-store', headers: { 'Content-Type': 'application/json' }, body,
       });
       const data = await response.json();
-      if (response.ok && typeof data.number === 'string') number = data.number;
+      return response.ok ? data : null;
+    };
+    let number = String(sample.digit);
+    let explained = null;
+    try {
+      const data = await post('/api/predict');
+      if (data && typeof data.number === 'string') number = data.number;
+      if (this.explain && this.running) explained = await post('/api/explain');
     } catch { /* the server is away: show the sample's own digit */ }
     if (!this.running) return;
     this._emit('read', { number });
+    if (explained) this._emit('explained', { data: explained });
     this.timer = setTimeout(() => this._next(), HOLD_MS);
   }
 

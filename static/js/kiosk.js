@@ -1,6 +1,7 @@
 // The open-day kiosk: a big pad, a big answer, Right / Not quite with a keypad, and
 // nothing a visitor can break or leave. Idle for a while, the pad clears; idle longer,
-// the attract loop writes digits until someone touches the screen. A server restart or
+// the attract loop writes digits until someone touches the screen (with body[data-look],
+// showing "How it reads" for each: /kiosk?look=1 or DIGITS_KIOSK_LOOK). A server restart or
 // a Wi-Fi drop shows a calm banner while the drawing and any feedback wait.
 //
 // Test hooks: #answer[data-state] empty | pending | answered | error, #answer[data-number],
@@ -11,6 +12,7 @@ import { Predictor } from './api.js';
 import { Attract } from './attract.js';
 import { Connection } from './connection.js';
 import { FeedbackPanel, FeedbackQueue } from './feedback.js';
+import { LookView } from './look.js';
 
 const COUNTER_MS = 60000;
 const body = document.body;
@@ -21,7 +23,10 @@ const predictor = new Predictor();
 const connection = new Connection();
 const queue = new FeedbackQueue();
 const feedback = new FeedbackPanel($('feedback'), queue);
-const attract = new Attract($('attract'), { brushFraction: pad.brushFraction, samplesUrl: body.dataset.samples });
+const attract = new Attract($('attract'), {
+  brushFraction: pad.brushFraction, samplesUrl: body.dataset.samples, explain: body.dataset.look === 'true',
+});
+const look = new LookView($('look'));
 
 const answer = $('answer');
 const answerLabel = $('answer-label');
@@ -154,11 +159,17 @@ function startAttract() {
 function stopAttract() {
   body.dataset.attract = 'false';
   attract.stop();
+  look.setOpen(false);
+  look.empty();
   showEmpty();
 }
 
 attract.addEventListener('writing', () => showAnswer('empty', '', 'Watch…'));
 attract.addEventListener('read', (e) => showAnswer('answered', e.detail.number, 'It reads · now your turn!'));
+attract.addEventListener('explained', (e) => {
+  look.show(e.detail.data);
+  look.setOpen(true);
+});
 
 for (const type of ['pointerdown', 'keydown', 'wheel']) {
   document.addEventListener(type, activity, { capture: true, passive: true });

@@ -3,19 +3,21 @@
 // briefly away, so a tablet can still open the kiosk. Requests to /api/ and every POST
 // always go to the network: answers and feedback are never cached.
 
-const CACHE = 'digits-kiosk-v2';
+const CACHE = 'digits-kiosk-v3';
 const SHELL = [
   '/kiosk',
   '/kiosk.webmanifest',
   '/static/palette.css',
   '/static/kiosk.css',
   '/static/feedback.css',
+  '/static/look.css',
   '/static/js/kiosk.js',
   '/static/js/pad.js',
   '/static/js/api.js',
   '/static/js/attract.js',
   '/static/js/connection.js',
   '/static/js/feedback.js',
+  '/static/js/look.js',
   '/static/kiosk/samples.json',
   '/static/kiosk/icon-192.png',
   '/static/kiosk/icon-512.png',
