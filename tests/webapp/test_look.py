@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import gunicorn
+from tests.webapp.test_page import draw
 from webapp import ROOT
 
 pytest.importorskip("playwright")
@@ -27,17 +28,6 @@ SEVEN = [[(0.28, 0.22), (0.72, 0.22), (0.56, 0.5), (0.44, 0.82)]]
 SEVENTEEN = [[(0.22, 0.3), (0.21, 0.7)], [(0.45, 0.3), (0.7, 0.3), (0.58, 0.7)]]
 OUTPUTS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-output=\"${d}\"]`).dataset.probability))"
 SIZES = "() => [...document.querySelectorAll('.look-stage')].map(s => [...s.querySelectorAll('img')].map(i => i.naturalWidth))"
-
-
-def draw(page, strokes, steps=6):
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y, steps=steps)
-        page.mouse.up()
 
 
 def explain_requests(page):
