@@ -44,3 +44,11 @@ def test_quick_benchmark_completes_and_reports(tmp_path):
     assert results["stages_ms_p50"]["total"] > 0
     assert {"sequential_p50_latency", "throughput_c4"} <= set(results["ratios"])
     assert (tmp_path / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_evidence_map_beats_random_ink_at_taking_the_answer_away():
+    """bench/explain.py's honesty figure on 30 digits: deleting the ink the served map
+    ranks first lowers the answer's probability more than deleting ink at random."""
+    from bench import explain
+    curves = explain.deletion_curves(30, seeds=2)
+    assert sum(curves["served map"]) < 0.8 * sum(curves["random ink"]), curves
