@@ -40,7 +40,7 @@ def load_explainer(path):
     app then answers /api/explain with 503 and reads digits as ever."""
     try:
         return Explainer(path)
-    except (OSError, ValueError, RuntimeError) as error:
+    except (OSError, ValueError, RuntimeError, KeyError) as error:   # KeyError: not an explain model's outputs
         log.warning("no explain model, /api/explain answers 503: %s", error)
         return None
 

@@ -173,7 +173,7 @@ look.onselect = (index) => {
   results.select(index, { announce: true });
   results.onselect(index);
 };
-lookToggle.addEventListener('click', () => setLook(true));
+lookToggle.addEventListener('click', () => setLook(!look.open));
 document.getElementById('look-close').addEventListener('click', () => {
   setLook(false);
   lookToggle.focus();

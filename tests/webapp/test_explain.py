@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from webapp import create_app
+from webapp import ROOT, create_app
 
 SIZES = [[28, 28], [28, 28], [14, 14], [14, 14], [7, 7]]
 
@@ -136,9 +136,10 @@ def test_a_bad_index_is_a_4xx(client, index, status):
     assert response.status_code == status and set(response.get_json()) == {"error"}
 
 
-def test_without_the_explain_model_503_and_predict_still_reads(tmp_path):
+@pytest.mark.parametrize("explain_path", ["missing.tflite", str(ROOT / "model" / "digits.tflite")])
+def test_without_the_explain_model_503_and_predict_still_reads(tmp_path, explain_path):
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
-                      "EXPLAIN_PATH": str(tmp_path / "missing.tflite")})
+                      "EXPLAIN_PATH": str(tmp_path / explain_path)})
     client = app.test_client()
     response = client.post("/api/explain", json={"image": data_url(ONE)})
     assert response.status_code == 503 and "explain" in response.get_json()["error"]
