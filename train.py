@@ -57,6 +57,11 @@ def parse_args(argv=None):
                         "(outlier exposure: the \"not a digit\" rule then turns more of them away)")
     p.add_argument("--start-from", type=Path, default=None,
                    help="a model trained by this script (.keras): start from its weights (fine-tuning)")
+    p.add_argument("--combine", type=Path, nargs="+", default=None, metavar="MODEL",
+                   help="do not train: ship the weighted mean of these models' logits (.keras files made by "
+                        "this script), calibrated and measured as a trained model is")
+    p.add_argument("--combine-weights", type=float, nargs="+", default=None, metavar="W",
+                   help="each --combine model's weight (default: equal)")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--extra", type=Path, default=None,
@@ -110,6 +115,35 @@ def average_logits(members):
               for i, m in enumerate(members)]
     mean = layers.Average(name="logits")(logits)
     return keras.Model(inputs, layers.Softmax(name="probabilities")(mean), name="digits")
+
+
+def combine(paths, weights=None):
+    """Trained models as one: the weighted mean of their logits, e.g. an MNIST model and
+    its copy fine-tuned on people's writing, each better where the other is weaker. Each
+    member's logits layer is scaled by n * weight, so that average_logits' plain mean is
+    the weighted one and the ensemble keeps average_logits' shape."""
+    import keras
+    weights = np.ones(len(paths)) if weights is None else np.asarray(weights, dtype=float)
+    if len(weights) != len(paths):
+        raise SystemExit("--combine-weights: one weight for each --combine model")
+    weights = weights / weights.sum()
+    members = []
+    for path, weight in zip(paths, weights):
+        member = calibration.without_temperature(keras.models.load_model(path, compile=False))
+        logits = member.get_layer("logits")
+        logits.set_weights([w * weight * len(paths) for w in logits.get_weights()])
+        members.append(member)
+    made, runs, seconds = [], [], 0.0
+    for path, weight in zip(paths, weights):   # each model's own report, when it sits beside it
+        report_path = Path(path).with_name("metrics.json")
+        trained = json.loads(report_path.read_text())["training"] if report_path.exists() else {}
+        made.append({"file": f"{Path(path).parent.name}/{Path(path).name}", "sha256": data.sha256(path), "weight": round(float(weight), 4),
+                     "command": trained.get("command")})
+        runs += report.member_runs(trained) if trained else []
+        seconds += trained.get("training_seconds", 0.0)
+    training = {"combined": made, "members": runs, "seed": None, "training_seconds": seconds,
+                "epochs_run": sum(run["epochs_run"] for run in runs)}
+    return average_logits(members), training
 
 
 # ---------------------------------------------------------------- train
@@ -225,11 +259,12 @@ def main(argv=None):
         model = keras.models.load_model(args.out / "digits.keras")
         training = json.loads((args.out / "metrics.json").read_text())["training"]
     else:
-        model, training = train_ensemble(args, learn_from, check_on)
+        model, training = (combine(args.combine, args.combine_weights) if args.combine
+                           else train_ensemble(args, learn_from, check_on))
         training["temperature"] = calibration.fit_temperature(
             model.predict(check_on[0], batch_size=512, verbose=0), check_on[1])
         training["command"] = report.reproduce_command(args)
-        if writing:
+        if writing and not args.combine:
             training["people"] = {"drawings": int(len(writing["train"][0])), "styled": int(len(styled[0]))}
         if outside is not None:
             training["nondigits"] = int(len(outside))

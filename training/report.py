@@ -105,7 +105,9 @@ def reproduce_command(args):
              f"--nondigits {args.nondigits}" if args.nondigits else "",
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",
-             f"--peak-rate {args.peak_rate}" if args.peak_rate != 1e-3 else ""]
+             f"--peak-rate {args.peak_rate}" if args.peak_rate != 1e-3 else "",
+             "--combine " + " ".join(f"{path.parent.name}/{path.name}" for path in args.combine) if args.combine else "",
+             "--combine-weights " + " ".join(f"{w:g}" for w in args.combine_weights) if args.combine_weights else ""]
     return " ".join(w for w in words if w)
 
 

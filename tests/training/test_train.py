@@ -58,3 +58,28 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     from webapp.explainer import Explainer
     explained = Explainer(out / "digits-explain.tflite").explain(x[0, ..., 0], 0, 1)
     assert np.abs(explained.probabilities - load_classifier(out / "digits.tflite").predict(x[:1])[0]).max() < 1e-5
+
+
+def test_combine_weighs_each_models_logits(tmp_path, mnist_sample):
+    """--combine: the ensemble's logits are the weighted mean of its models' logits,
+    whatever temperature each was calibrated with."""
+    import keras
+    import train
+    from training import calibration
+
+    paths, logits = [], []
+    x = (mnist_sample["x_test"][:6].astype("float32") / 255.0)[..., None]
+    for seed, temperature in ((1, 1.5), (2, 0.8)):
+        keras.utils.set_random_seed(seed)
+        network = train.build_model()
+        logits.append(np.asarray(keras.Model(network.inputs, network.get_layer("logits").output)(x)))
+        (tmp_path / str(seed)).mkdir()
+        paths.append(tmp_path / str(seed) / "digits.keras")
+        calibration.with_temperature(network, temperature).save(paths[-1])
+    assert not np.allclose(logits[0], logits[1], atol=1e-3)
+
+    model, training = train.combine(paths, [3.0, 1.0])
+    combined = np.asarray(keras.Model(model.inputs, model.get_layer("logits").output)(x))
+    assert np.allclose(combined, 0.75 * logits[0] + 0.25 * logits[1], atol=1e-4)
+    assert [made["weight"] for made in training["combined"]] == [0.75, 0.25]
+    assert [made["file"] for made in training["combined"]] == ["1/digits.keras", "2/digits.keras"]
