@@ -95,3 +95,44 @@ def nondigit_inputs(count, seed, workers=2):
     with ProcessPoolExecutor(workers) as pool:
         parts = list(pool.map(_nondigit_inputs, jobs))
     return np.stack([a for part in parts for a in part])[..., None].astype(np.float32)
+
+
+NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
+
+
+def side_by_side(parts, rng, margin=12):
+    """Groups of strokes (canvas pixels, each group about the same height) written left to
+    right as a person writes a number or a word: a gap between groups of 8-40 % of their
+    height, a wavering baseline, the whole shrunk if need be to fit across the pad and
+    centred on it. Returns the strokes and each group's (left, right) in canvas pixels."""
+    height = max(float(np.ptp(np.concatenate(group)[:, 1])) for group in parts)
+    spans = [(np.concatenate(group)[:, 0].min(), np.concatenate(group)[:, 0].max()) for group in parts]
+    gaps = [rng.uniform(0.08, 0.4) * height for _ in parts[1:]] + [0.0]
+    linear = sum(hi - lo for lo, hi in spans) + sum(gaps)
+    scale = min(1.0, (pendigits.CANVAS - 2 * margin - PAGE_BRUSH * len(parts)) / linear,
+                (pendigits.CANVAS - 2 * margin - PAGE_BRUSH) / height)
+    left = (pendigits.CANVAS - scale * linear - PAGE_BRUSH * (len(parts) - 1)) / 2
+    strokes, placed = [], []
+    for group, (lo, hi), gap in zip(parts, spans, gaps):
+        mid = np.mean([np.concatenate(group)[:, 1].min(), np.concatenate(group)[:, 1].max()])
+        dy = pendigits.CANVAS / 2 + rng.uniform(-0.05, 0.05) * height * scale - mid * scale
+        strokes += [np.column_stack([left + (s[:, 0] - lo) * scale, dy + s[:, 1] * scale]) for s in group]
+        placed.append((left, left + (hi - lo) * scale))
+        left += (hi - lo) * scale + PAGE_BRUSH + gap * scale
+    return strokes, placed
+
+
+def pen_strokes(digit, height, rng, touch=None):
+    """A pen digit's strokes `height` px tall about (0, 0), sampled as a mouse or a finger."""
+    touch = rng.random() >= 0.5 if touch is None else touch
+    spacing = rng.uniform(*(pendigits.TOUCH_SPACING if touch else pendigits.MOUSE_SPACING))
+    return pendigits.place(digit, height * rng.uniform(0.9, 1.1), (0.0, 0.0), spacing,
+                           rng.uniform(-pendigits.SLANT, pendigits.SLANT))
+
+
+def number_drawing(digits, rng, brush=PAGE_BRUSH):
+    """Pen digits written side by side as one number, painted as the pad paints them:
+    (RGBA, each digit's (left, right) on the canvas)."""
+    height = rng.uniform(*NUMBER_HEIGHTS)
+    strokes, spans = side_by_side([pen_strokes(d, height, rng) for d in digits], rng)
+    return pendigits.paint(strokes, brush), spans
