@@ -18,7 +18,6 @@ writes model/gate.tflite (LiteRT, builtin ops) and model/gate.json (thresholds, 
 
 import argparse
 import json
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -257,6 +256,17 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def reproduce_command(args):
+    """The command that makes this gate again: the data by file name, and the settings
+    that differ from the defaults (not where the output, the cache or the workers go)."""
+    defaults = vars(parse_args(["--data", "-", "--pen", "-"]))
+    words = ["python -m training.gate", f"--data {args.data.name}", f"--pen {args.pen.name}"]
+    for key, value in vars(args).items():
+        if key not in ("data", "pen", "out", "cache", "workers", "threads") and value != defaults[key]:
+            words.append(f"--{key.replace('_', '-')} {value.name if isinstance(value, Path) else value}")
+    return " ".join(words)
+
+
 def main(argv=None):
     args = parse_args(argv)
     started = time.perf_counter()
@@ -289,7 +299,7 @@ def main(argv=None):
     export(model, args.out)
     report = {
         "thresholds": above, "keep": args.keep,
-        "command": "python -m training.gate " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": reproduce_command(args),
         "weights": int(model.count_params()), "bytes": (args.out / "gate.tflite").stat().st_size,
         "data": {"mnist_sha256": mnist_data.sha256(args.data), "pen_sha256": mnist_data.sha256(args.pen),
                  "train": int(len(sets["train"]["y"])), "train_not_digits": int(sets["train"]["y"].sum())},
