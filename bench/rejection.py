@@ -39,7 +39,8 @@ def turned_away(classifier, gate, thresholds, inputs, labels):
     rejected = low | outside
     return {"count": int(len(labels)), "accepted": round(float(1 - rejected.mean()), 4),
             "rejected_by_confidence": round(float(low.mean()), 4), "rejected_by_gate": round(float(outside.mean()), 4),
-            "rejected_by_digit": {str(d): round(float(rejected[labels == d].mean()), 4) for d in range(10)}}
+            "rejected_by_digit": {str(d): round(float(rejected[labels == d].mean()), 4) for d in range(10)},
+            "rejected_by_gate_by_digit": {str(d): round(float(outside[labels == d].mean()), 4) for d in range(10)}}
 
 
 def mnist_report(classifier, gate, thresholds, data, count, rng):

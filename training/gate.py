@@ -29,6 +29,7 @@ from training import data as mnist_data, evaluation, nondigits, pendigits, peopl
 from webapp import png, preprocess, recognise, segment
 from webapp.preprocess import MNIST_SIZE
 
+LINE = 0.2            # a piece whose ink is this much thinner than long is a lone stroke: a 1
 KEEP = 0.995          # share of validation digits (and of numbers, whole) the gate alone lets through
 LONGEST = segment.RULES.max_digits
 CHUNKS = 16           # jobs per data part: small enough to spread over the workers
@@ -169,6 +170,34 @@ def build_data(args):
     return out
 
 
+def elongation(x):
+    """Each input's ink spread across its main axis over along it (0: a straight line,
+    1: round), from the ink's second moments."""
+    x = x.reshape(len(x), MNIST_SIZE, MNIST_SIZE).astype(np.float64)
+    rows, cols = np.mgrid[:MNIST_SIZE, :MNIST_SIZE]
+    mass = x.sum(axis=(1, 2)) + 1e-9
+
+    def moment(a, b):
+        return (x * a * b).sum(axis=(1, 2)) / mass
+
+    my, mx = moment(rows, 1), moment(cols, 1)
+    cyy, cxx, cxy = moment(rows, rows) - my ** 2, moment(cols, cols) - mx ** 2, moment(rows, cols) - my * mx
+    half, spread = (cxx + cyy) / 2, np.sqrt(np.maximum(((cxx - cyy) / 2) ** 2 + cxy ** 2, 0))
+    return np.sqrt(np.maximum(half - spread, 0) / np.maximum(half + spread, 1e-9))
+
+
+def without_lines(sets):
+    """Drops the pieces of non-digit drawings that are a lone straight stroke (a stroke of
+    hatching, an arrow's shaft): a line reads as a 1 (nondigits.LOOKS_LIKE_A_DIGIT), and
+    taught as "not a digit" it turned away thin 1s."""
+    out = {}
+    for part, s in sets.items():
+        line = np.char.find(s["group"].astype(str), "pieces") >= 0
+        line[line] = elongation(s["x"][line]) < LINE
+        out[part] = {k: v[~line] for k, v in s.items()}
+    return out
+
+
 # ---------------------------------------------------------------- model
 def build_model():
     """Three small conv blocks and a sigmoid: about 60 k weights, a quarter of a megabyte."""
@@ -278,6 +307,7 @@ def main(argv=None):
         sets = build_data(args)
         if args.cache:
             np.savez_compressed(args.cache, **{f"{part}_{k}": v for part, s in sets.items() for k, v in s.items()})
+    sets = without_lines(sets)
     print(f"data: train {len(sets['train']['y'])} ({int(sets['train']['y'].sum())} not digits), validation "
           f"{len(sets['validation']['y'])}  ({time.perf_counter() - started:.0f} s)", flush=True)
 

@@ -135,7 +135,7 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch
     outside = [None] * (len(digits) + 1)
     if gate is not None:
-        outside = gate.outside(np.stack([whole_input, *(x for x, _ in digits)])[..., None])
+        outside = [float(v) for v in gate.outside(np.stack([whole_input, *(x for x, _ in digits)])[..., None])]
     whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
                     outside_above=_gate_threshold(gate, 1))
     if len(pieces) > 1:
