@@ -104,10 +104,10 @@ def number_thresholds(confidences, keep=0.99, longest=RULES.max_digits):
     return [float(np.quantile(confidences, 1 - keep ** (1 / k))) for k in range(1, longest + 1)]
 
 
-def read_as_served(rgba, classifier, reject_below):
+def read_as_served(rgba, classifier, reject_below, gate=None):
     """A canvas drawing read as the server reads it: its PNG export through
-    recognise.read_image (segmentation and the "not a digit" thresholds included)."""
-    return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below)
+    recognise.read_image (segmentation, the "not a digit" thresholds and the gate included)."""
+    return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, gate=gate)
 
 
 def shows_no_digit(result):
@@ -121,10 +121,11 @@ def picture(rgba, side=MISSED_PICTURE):
     return base64.b64encode(png.encode(np.asarray(small), level=9)).decode("ascii")
 
 
-def nondigit_report(classifier, reject_below, kinds, rng, per_kind):
+def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None):
     """How the served path answers drawings that are not digits, per kind. `classifier`
     has predict(batch) -> probabilities; `reject_below` as the app has it (one threshold,
-    or a list for 1, 2, ... digits); `kinds` maps names to makers (nondigits.HELD_OUT_KINDS).
+    or a list for 1, 2, ... digits); `kinds` maps names to makers (nondigits.HELD_OUT_KINDS);
+    `gate` the app's webapp.gate.Gate, or None.
 
     A drawing counts as rejected when the app shows no digit in it (the whole drawing, or
     every piece of it, "not a digit"); `whole_rejected` counts the whole drawing read as one
@@ -136,7 +137,7 @@ def nondigit_report(classifier, reject_below, kinds, rng, per_kind):
         for _ in range(per_kind):
             rgba = make(rng)
             try:
-                result = read_as_served(rgba, classifier, reject_below)
+                result = read_as_served(rgba, classifier, reject_below, gate)
             except segment.TooManyMarks:   # the app answers 422 "too many separate marks": no digit shown
                 rejected, whole_rejected = rejected + 1, whole_rejected + 1
                 continue

@@ -95,3 +95,104 @@ def nondigit_inputs(count, seed, workers=2):
     with ProcessPoolExecutor(workers) as pool:
         parts = list(pool.map(_nondigit_inputs, jobs))
     return np.stack([a for part in parts for a in part])[..., None].astype(np.float32)
+
+
+NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
+
+
+def side_by_side(parts, rng, margin=12):
+    """Groups of strokes (canvas pixels, each group about the same height) written left to
+    right as a person writes a number or a word: a gap between groups of 8-40 % of their
+    height, a wavering baseline, the whole shrunk if need be to fit across the pad and
+    centred on it. Returns the strokes and each group's (left, right) in canvas pixels."""
+    height = max(float(np.ptp(np.concatenate(group)[:, 1])) for group in parts)
+    spans = [(np.concatenate(group)[:, 0].min(), np.concatenate(group)[:, 0].max()) for group in parts]
+    gaps = [rng.uniform(0.08, 0.4) * height for _ in parts[1:]] + [0.0]
+    linear = sum(hi - lo for lo, hi in spans) + sum(gaps)
+    scale = min(1.0, (pendigits.CANVAS - 2 * margin - PAGE_BRUSH * len(parts)) / linear,
+                (pendigits.CANVAS - 2 * margin - PAGE_BRUSH) / height)
+    left = (pendigits.CANVAS - scale * linear - PAGE_BRUSH * (len(parts) - 1)) / 2
+    strokes, placed = [], []
+    for group, (lo, hi), gap in zip(parts, spans, gaps):
+        mid = np.mean([np.concatenate(group)[:, 1].min(), np.concatenate(group)[:, 1].max()])
+        dy = pendigits.CANVAS / 2 + rng.uniform(-0.05, 0.05) * height * scale - mid * scale
+        strokes += [np.column_stack([left + (s[:, 0] - lo) * scale, dy + s[:, 1] * scale]) for s in group]
+        placed.append((left, left + (hi - lo) * scale))
+        left += (hi - lo) * scale + PAGE_BRUSH + gap * scale
+    return strokes, placed
+
+
+def pen_strokes(digit, height, rng, touch=None):
+    """A pen digit's strokes `height` px tall about (0, 0), sampled as a mouse or a finger."""
+    touch = rng.random() >= 0.5 if touch is None else touch
+    spacing = rng.uniform(*(pendigits.TOUCH_SPACING if touch else pendigits.MOUSE_SPACING))
+    return pendigits.place(digit, height * rng.uniform(0.9, 1.1), (0.0, 0.0), spacing,
+                           rng.uniform(-pendigits.SLANT, pendigits.SLANT))
+
+
+def number_drawing(digits, rng, brush=PAGE_BRUSH):
+    """Pen digits written side by side as one number, painted as the pad paints them:
+    (RGBA, each digit's (left, right) on the canvas)."""
+    height = rng.uniform(*NUMBER_HEIGHTS)
+    strokes, spans = side_by_side([pen_strokes(d, height, rng) for d in digits], rng)
+    return pendigits.paint(strokes, brush), spans
+
+
+def _read(rgba, classifier, reject_below, gate):
+    from training.evaluation import read_as_served
+    from webapp import segment
+    try:
+        return read_as_served(rgba, classifier, reject_below, gate)
+    except segment.TooManyMarks:
+        return None
+
+
+def numbers_report(digits, classifier, reject_below, rng, count, gate=None, lengths=(2, 6)):
+    """`count` numbers of `lengths` (low, high) pen digits written side by side, read
+    through the served path: the share read whole (no piece "not a digit") and the share
+    read exactly."""
+    whole = exact = 0
+    for _ in range(count):
+        chosen = [digits[i] for i in rng.choice(len(digits), size=int(rng.integers(lengths[0], lengths[1] + 1)))]
+        result = _read(number_drawing(chosen, rng)[0], classifier, reject_below, gate)
+        if result is None:
+            continue
+        whole += "?" not in result.number
+        exact += result.number == "".join(str(d.label) for d in chosen)
+    return {"count": count, "whole": round(whole / count, 4), "exact": round(exact / count, 4)}
+
+
+def word_beside_number(digits, letter_maker, rng, count, classifier, reject_below, gate=None, letters=(1, 3)):
+    """"No 42": a few letters (from `letter_maker`, unit-box strokes as training.nondigits
+    makes them) written before two pen digits, painted as the pad paints them and read
+    through the served path. Counts drawings whose word pieces all read "?", whose two
+    digits are both read right, and both at once."""
+    word_rejected = digits_kept = both = 0
+    for _ in range(count):
+        height = rng.uniform(*NUMBER_HEIGHTS)
+        word = [_sized(letter_maker(rng), height) for _ in range(int(rng.integers(letters[0], letters[1] + 1)))]
+        number = [digits[i] for i in rng.choice(len(digits), size=2)]
+        strokes, spans = side_by_side(word + [pen_strokes(d, height, rng) for d in number], rng)
+        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate)
+        if result is None:   # too many marks: the app shows no digit, the number is lost
+            word_rejected += 1
+            continue
+        boundary = (spans[len(word) - 1][1] + spans[len(word)][0]) / 2
+        in_word = [d for d in result.digits if d.box[0] + d.box[2] / 2 < boundary]
+        in_number = [d for d in result.digits if d.box[0] + d.box[2] / 2 >= boundary]
+        w = not any(d.is_digit for d in in_word)
+        n = [str(d.digit) if d.is_digit else "?" for d in in_number] == [str(d.label) for d in number]
+        word_rejected, digits_kept, both = word_rejected + w, digits_kept + n, both + (w and n)
+    return {"count": count, "word_all_not_digits": round(word_rejected / count, 4),
+            "digits_kept": round(digits_kept / count, 4), "both": round(both / count, 4)}
+
+
+def _sized(strokes, height, spacing=4.0):
+    """Unit-box strokes `height` px tall (or twice as wide, if flat) about (0, 0), with a
+    pointer sample every `spacing` px."""
+    from training.nondigits.pen import resample
+    points = np.concatenate(strokes)
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    extent = np.ptp(points, axis=0)
+    scale = height / max(extent[1], extent[0] / 2, 1e-6)
+    return [resample((np.asarray(s) - centre) * scale, spacing) for s in strokes]

@@ -20,6 +20,9 @@ DEFAULTS = {
     # MAX_IMAGE_PIXELS, the largest decoded image (width x height): preprocess.DEFAULT_MAX_PIXELS
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
                                               # in the drawing); None: the thresholds in the model's report
+    "GATE_PATH": str(ROOT / "model" / "gate.tflite"),   # the "not a digit" gate (webapp/gate.py); no file: none
+    "GATE_ABOVE": None,                       # not a digit when the gate says above this (or a list, as
+                                              # REJECT_BELOW); None: the thresholds in gate.json beside it
     "DATABASE_URL": None,                     # the feedback store; None: SQLite in the instance folder
     "ADMIN_TOKEN": None,                      # /stats and /api/stats; None: they answer 404
     "KIOSK_IDLE_SECONDS": 30,                 # the kiosk clears an untouched pad after this
@@ -50,11 +53,13 @@ def create_app(config=None):
     from webapp.store import Store, default_url
     from webapp.classifier import load_classifier
     from webapp.explainer import default_path, load_explainer
+    from webapp.gate import load_gate
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
     classifier = app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
+    gate = app.extensions["gate"] = load_gate(app.config["GATE_PATH"], app.config["GATE_ABOVE"])
     app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
-                                                app.config["REJECT_BELOW"])
+                                                app.config["REJECT_BELOW"], gate)
     # Missing or unreadable, it only logs: /api/explain answers 503, reading digits goes on.
     app.extensions["explainer"] = load_explainer(app.config["EXPLAIN_PATH"] or default_path(app.config["MODEL_PATH"]))
 

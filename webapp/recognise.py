@@ -5,7 +5,8 @@ the CLI both call read_image.
 "Not a digit" is a confidence below a threshold measured for each trained model (so that
 99 % of real drawn digits pass, and 99 % of real numbers pass whole: the more digits a
 drawing is read as, the lower each one's threshold) and kept in its report,
-model/metrics.json.
+model/metrics.json; or, with a gate (webapp/gate.py), the gate's probability that the
+input is not a digit at all above the gate's own threshold for that many digits.
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ class Reading:
     pixels: np.ndarray          # the 28x28 input the network saw
     box: list = field(default=None)   # [x, y, w, h] in the image's pixels
     reject_below: float = 0.0         # below this confidence it is not read as a digit at all
+    outside: float = None             # the gate's probability that it is not a digit (None: no gate)
+    outside_above: float = 1.0        # ... above this it is not read as a digit
 
     @property
     def digit(self):
@@ -44,7 +47,7 @@ class Reading:
 
     @property
     def is_digit(self):
-        return self.confidence >= self.reject_below
+        return self.confidence >= self.reject_below and (self.outside is None or self.outside <= self.outside_above)
 
     @property
     def png(self):
@@ -53,7 +56,8 @@ class Reading:
     def as_json(self):
         body = {"digit": self.digit, "confidence": round(self.confidence, 4),
                 "probabilities": [round(float(p), 4) for p in self.probabilities],
-                "uncertain": self.uncertain, "runner_up": self.runner_up, "is_digit": self.is_digit}
+                "uncertain": self.uncertain, "runner_up": self.runner_up, "is_digit": self.is_digit,
+                "outside": None if self.outside is None else round(float(self.outside), 4)}
         if self.box is not None:
             body["box"] = self.box
         return body
@@ -87,17 +91,20 @@ class Reader:
     classifier: object
     max_pixels: int = preprocess.DEFAULT_MAX_PIXELS
     reject_below: object = 0.0   # see reject_threshold
+    gate: object = None          # webapp.gate.Gate, or None
 
     def read(self, data, strokes=None):
-        return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes)
+        return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes, self.gate)
 
 
-def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None):
+def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None,
+               gate=None):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read.
 
     `reject_below`: see reject_threshold. `strokes`, the pen strokes that drew the image
     (polylines of (x, y) in its pixels, in the order drawn), if known, help tell touching
-    digits apart."""
+    digits apart. `gate` (webapp.gate.Gate), if given, reads the whole drawing and each
+    piece in one batch once segmentation is done."""
     ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
     read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
@@ -126,15 +133,24 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     pieces = segment.split_digits(ink, judge, strokes)
     whole_input = preprocess.to_mnist(ink)
     digits, (whole_p,) = read_pieces(pieces if len(pieces) > 1 else [], whole_input)   # one batch
-    whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1))
+    outside = [None] * (len(digits) + 1)
+    if gate is not None:
+        outside = [float(v) for v in gate.outside(np.stack([whole_input, *(x for x, _ in digits)])[..., None])]
+    whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
+                    outside_above=_gate_threshold(gate, 1))
     if len(pieces) > 1:
         each = reject_threshold(reject_below, len(pieces))   # a digit among others: a number's threshold
+        above = _gate_threshold(gate, len(pieces))
         readings = []
-        for (x, p), piece in zip(digits, pieces):
+        for (x, p), piece, out in zip(digits, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
-            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each))
+            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above))
         return Result(whole, readings, size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
-    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], whole.reject_below)],
-                  size)
+    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], whole.reject_below,
+                                  whole.outside, whole.outside_above)], size)
+
+
+def _gate_threshold(gate, count):
+    return 1.0 if gate is None else reject_threshold(gate.above, count)
