@@ -3,7 +3,7 @@
 // briefly away, so a tablet can still open the kiosk. Requests to /api/ and every POST
 // always go to the network: answers and feedback are never cached.
 
-const CACHE = 'digits-kiosk-v3';
+const CACHE = 'digits-kiosk-v4';
 const SHELL = [
   '/kiosk',
   '/kiosk.webmanifest',

@@ -221,8 +221,7 @@ def test_a_digit_beside_others_is_cut_only_into_two_sure_digits(app, mnist_sampl
     assert recognise.read_image(png(ink), app.extensions["classifier"]).number == "41"
 
 
-@pytest.mark.parametrize("first, second, overlap, number", [(114, 50, 23, "211"), (111, 4, 31, "371"),
-                                                            (60, 14, 30, "681")])
+@pytest.mark.parametrize("first, second, overlap, number", [(111, 4, 31, "371"), (60, 14, 30, "681")])
 def test_digits_overlapping_in_x_are_cut_where_the_model_is_unsure_of_them_whole(
         app, mnist_sample, first, second, overlap, number):
     x, y = mnist_sample["x_test"], mnist_sample["y_test"]
