@@ -34,8 +34,8 @@ from bench import payloads, serve  # noqa: E402
 from bench.writers import (PAD_BRUSH, MnistWriters, PenWriters, inside_pad, random_drawing, stroke_png,  # noqa: E402
                            summary)  # noqa: E402
 from training import synth  # noqa: E402
+from training.people import NUMBER_HEIGHTS  # noqa: E402
 
-NUMBER_HEIGHTS = (80, 260)   # the height a number's digits are written at, before it is fit to the pad
 FIXTURES = ROOT / "tests" / "fixtures"
 
 

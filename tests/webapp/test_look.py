@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import gunicorn
-from tests.webapp.test_page import draw
+from tests.webapp.test_page import ONE, SEVEN, TIMEOUT, draw
 from webapp import ROOT
 
 pytest.importorskip("playwright")
@@ -22,9 +22,6 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")]
 
-TIMEOUT = 10_000  # ms
-ONE = [[(0.52, 0.18), (0.51, 0.5), (0.50, 0.82)]]
-SEVEN = [[(0.28, 0.22), (0.72, 0.22), (0.56, 0.5), (0.44, 0.82)]]
 SEVENTEEN = [[(0.22, 0.3), (0.21, 0.7)], [(0.45, 0.3), (0.7, 0.3), (0.58, 0.7)]]
 OUTPUTS = "() => [...Array(10).keys()].map(d => Number(document.querySelector(`[data-output=\"${d}\"]`).dataset.probability))"
 SIZES = "() => [...document.querySelectorAll('.look-stage')].map(s => [...s.querySelectorAll('img')].map(i => i.naturalWidth))"
