@@ -62,6 +62,15 @@ def parse_args(argv=None):
                         "this script), calibrated and measured as a trained model is")
     p.add_argument("--combine-weights", type=float, nargs="+", default=None, metavar="W",
                    help="each --combine model's weight (default: equal)")
+    p.add_argument("--teacher", type=Path, default=None, metavar="MODEL",
+                   help="a trained model (.keras) whose answers on MNIST's digits the network learns beside the "
+                        "labels: fine-tuning on people's writing then keeps what the teacher knew of MNIST")
+    p.add_argument("--people-teacher", type=Path, default=None, metavar="MODEL",
+                   help="the same for people's drawings and the styled digits (e.g. a model fine-tuned on them)")
+    p.add_argument("--teacher-share", type=float, default=0.5,
+                   help="share of each target that is the teacher's answer (the rest is the label)")
+    p.add_argument("--teacher-temperature", type=float, default=2.0,
+                   help="the teacher's logits are divided by this, so its second choices are heard")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--extra", type=Path, default=None,
@@ -170,7 +179,38 @@ def targets(labels):
     return out
 
 
-def train(model, train_data, val_data, args, seed):
+def taught_targets(labels, teacher, images, share, temperature):
+    """Targets that are partly a teacher's answer (distillation): `share` of the teacher's
+    probabilities at `temperature`, the rest the label. Its second choices say which
+    digits look alike; a network fine-tuned on new writing keeps what the teacher knew
+    of the old (learning without forgetting)."""
+    known = calibration.with_temperature_applied(teacher.predict(images, batch_size=1024, verbose=0), temperature)
+    return ((1.0 - share) * targets(labels) + share * known).astype(np.float32)
+
+
+def load_teacher(path):
+    import keras
+    return calibration.without_temperature(keras.models.load_model(path, compile=False))
+
+
+def distillation_targets(args, learn_from, mnist_count):
+    """The training targets with --teacher (the first `mnist_count` samples: MNIST) and
+    --people-teacher (the rest that are digits) answering beside the labels; None without."""
+    if not (args.teacher or args.people_teacher):
+        return None
+    labels = learn_from[1]
+    out = targets(labels)
+    for path, part in ((args.teacher, slice(0, mnist_count)), (args.people_teacher, slice(mnist_count, None))):
+        rows = np.arange(len(labels))[part]
+        rows = rows[labels[rows] != NOT_A_DIGIT]
+        if path and len(rows):
+            out[rows] = taught_targets(labels[rows], load_teacher(path), learn_from[0][rows],
+                                       args.teacher_share, args.teacher_temperature)
+    return out
+
+
+def train(model, train_data, val_data, args, seed, soft=None):
+    """Fit on train_data (images, labels), or on `soft` targets in the labels' place."""
     import keras
     model.compile(optimizer=keras.optimizers.Adam(args.peak_rate), loss="categorical_crossentropy",
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
@@ -180,13 +220,14 @@ def train(model, train_data, val_data, args, seed):
     callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch: cosine_rate(epoch, args.epochs, args.peak_rate)),
                  stopping]
     started = time.time()
-    history = model.fit(augment.make_dataset(train_data[0], targets(train_data[1]), args.batch_size, seed, augmentation),
+    wanted = targets(train_data[1]) if soft is None else soft
+    history = model.fit(augment.make_dataset(train_data[0], wanted, args.batch_size, seed, augmentation),
                         validation_data=augment.make_dataset(val_data[0], targets(val_data[1]), 512, seed),
                         epochs=args.epochs, callbacks=callbacks, verbose=2)
     return history.history, stopping.best_epoch + 1, time.time() - started   # the kept epoch, 1-based
 
 
-def train_ensemble(args, train_data, val_data):
+def train_ensemble(args, train_data, val_data, soft=None):
     """Each network trained from its own seed, their logits averaged: (the model, what its
     report says of the training)."""
     import keras
@@ -197,7 +238,7 @@ def train_ensemble(args, train_data, val_data):
         member = build_model()
         if args.start_from:
             member.set_weights(calibration.without_temperature(keras.models.load_model(args.start_from)).get_weights())
-        history, best, took = train(member, train_data, val_data, args, args.seed + i)
+        history, best, took = train(member, train_data, val_data, args, args.seed + i, soft)
         members.append(member)
         seconds += took
         runs.append({"seed": args.seed + i, "epochs_run": len(history["loss"]),
@@ -260,7 +301,8 @@ def main(argv=None):
         training = json.loads((args.out / "metrics.json").read_text())["training"]
     else:
         model, training = (combine(args.combine, args.combine_weights) if args.combine
-                           else train_ensemble(args, learn_from, check_on))
+                           else train_ensemble(args, learn_from, check_on,
+                                               distillation_targets(args, learn_from, len(train_data[0]))))
         training["temperature"] = calibration.fit_temperature(
             model.predict(check_on[0], batch_size=512, verbose=0), check_on[1])
         training["command"] = report.reproduce_command(args)

@@ -106,6 +106,11 @@ def reproduce_command(args):
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",
              f"--peak-rate {args.peak_rate}" if args.peak_rate != 1e-3 else "",
+             f"--teacher {args.teacher.parent.name}/{args.teacher.name}" if getattr(args, "teacher", None) else "",
+             f"--people-teacher {args.people_teacher.parent.name}/{args.people_teacher.name}"
+             if getattr(args, "people_teacher", None) else "",
+             f"--teacher-share {args.teacher_share:g} --teacher-temperature {args.teacher_temperature:g}"
+             if getattr(args, "teacher", None) or getattr(args, "people_teacher", None) else "",
              "--combine " + " ".join(f"{path.parent.name}/{path.name}" for path in args.combine) if args.combine else "",
              "--combine-weights " + " ".join(f"{w:g}" for w in args.combine_weights) if args.combine_weights else ""]
     return " ".join(w for w in words if w)

@@ -83,3 +83,37 @@ def test_combine_weighs_each_models_logits(tmp_path, mnist_sample):
     assert np.allclose(combined, 0.75 * logits[0] + 0.25 * logits[1], atol=1e-4)
     assert [made["weight"] for made in training["combined"]] == [0.75, 0.25]
     assert [made["file"] for made in training["combined"]] == ["1/digits.keras", "2/digits.keras"]
+
+
+def test_distillation_targets_are_the_teachers_answer_beside_the_label(tmp_path, mnist_sample):
+    """--teacher answers for MNIST's digits, --people-teacher for the rest, each at its
+    temperature and share; a drawing that is not a digit keeps its flat target."""
+    import argparse
+
+    import keras
+    import train
+    from training import calibration
+
+    x = (mnist_sample["x_test"][:10].astype("float32") / 255.0)[..., None]
+    labels = mnist_sample["y_test"][:10].astype(np.int64)
+    labels[9] = train.NOT_A_DIGIT
+    paths, logits = [], []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        network = train.build_model()
+        logits.append(np.asarray(keras.Model(network.inputs, network.get_layer("logits").output)(x)))
+        paths.append(tmp_path / f"{seed}.keras")
+        calibration.with_temperature(network, 1.7).save(paths[-1])   # the teacher's calibration is undone
+    args = argparse.Namespace(teacher=paths[0], people_teacher=paths[1], teacher_share=0.25, teacher_temperature=2.0)
+
+    got = train.distillation_targets(args, (x, labels), mnist_count=6)
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    one_hot = np.eye(10)[labels[:9]]
+    assert np.allclose(got[:6], 0.75 * one_hot[:6] + 0.25 * softmax(logits[0][:6] / 2.0), atol=1e-4)
+    assert np.allclose(got[6:9], 0.75 * one_hot[6:9] + 0.25 * softmax(logits[1][6:9] / 2.0), atol=1e-4)
+    assert np.allclose(got[9], 0.1)
+    assert not np.allclose(got[:9], one_hot, atol=1e-3)
+    assert train.distillation_targets(argparse.Namespace(teacher=None, people_teacher=None), (x, labels), 6) is None
