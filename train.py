@@ -71,6 +71,9 @@ def parse_args(argv=None):
                    help="share of each target that is the teacher's answer (the rest is the label)")
     p.add_argument("--teacher-temperature", type=float, default=2.0,
                    help="the teacher's logits are divided by this, so its second choices are heard")
+    p.add_argument("--freeze-norm", action="store_true",
+                   help="keep batch normalisation's statistics as --start-from learned them (fine-tuning on "
+                        "a mix of new drawings would otherwise move them away from MNIST's)")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--extra", type=Path, default=None,
@@ -238,6 +241,10 @@ def train_ensemble(args, train_data, val_data, soft=None):
         member = build_model()
         if args.start_from:
             member.set_weights(calibration.without_temperature(keras.models.load_model(args.start_from)).get_weights())
+        if args.freeze_norm:
+            for layer in member.layers:
+                if isinstance(layer, keras.layers.BatchNormalization):
+                    layer.trainable = False   # Keras runs a frozen batch norm in inference mode
         history, best, took = train(member, train_data, val_data, args, args.seed + i, soft)
         members.append(member)
         seconds += took

@@ -20,8 +20,9 @@ def member_runs(training):
 def measure(model, training, val_data, test_data, args, writing=None):
     """Everything measured about a trained model; the test set and the held-out writers
     (`writing["held_out"]`, people's pen digits drawn as the page draws them) are read
-    here only. The "not a digit" thresholds keep 99 % of real drawn digits: re-drawn MNIST
-    validation digits and, when given, the validation writers' digits."""
+    here only. The "not a digit" thresholds keep 99.5 % of real drawn digits
+    (evaluation.KEEP_REAL): re-drawn MNIST validation digits and, when given, the
+    validation writers' digits."""
     def predict(x):
         # the few pieces of one drawing go straight through: predict() sets up a pipeline per call
         return model.predict(x, batch_size=512, verbose=0) if len(x) > 64 else np.asarray(model(x, training=False))
@@ -105,6 +106,7 @@ def reproduce_command(args):
              f"--nondigits {args.nondigits}" if args.nondigits else "",
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",
+             "--freeze-norm" if getattr(args, "freeze_norm", False) else "",
              f"--peak-rate {args.peak_rate}" if args.peak_rate != 1e-3 else "",
              f"--teacher {args.teacher.parent.name}/{args.teacher.name}" if getattr(args, "teacher", None) else "",
              f"--people-teacher {args.people_teacher.parent.name}/{args.people_teacher.name}"
