@@ -31,8 +31,12 @@ from webapp.preprocess import MNIST_SIZE
 
 LINE = 0.2            # a piece whose ink is this much thinner than long is a lone stroke: a 1
 KEEP = 0.995          # share of validation digits (and of numbers, whole) the gate alone lets through
+KEEP_BESIDE = 0.98    # share of validation digits in numbers that pass the stricter threshold beside a non-digit
 LONGEST = segment.RULES.max_digits
+NUMBER_LENGTHS = (2, 6)   # digits in the numbers cut into pieces: as long as people write on the pad
 CHUNKS = 16           # jobs per data part: small enough to spread over the workers
+FILTERS = (16, 32, 64)   # the conv blocks' widths at --width 1
+DENSE = 64               # the hidden layer's width at --width 1
 
 
 # ---------------------------------------------------------------- data
@@ -70,7 +74,8 @@ def _number_job(job):
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(count):
-        chosen = [digits[i] for i in rng.choice(len(digits), size=int(rng.integers(2, 5)))]
+        size = int(rng.integers(NUMBER_LENGTHS[0], NUMBER_LENGTHS[1] + 1))
+        chosen = [digits[i] for i in rng.choice(len(digits), size=size)]
         rgba, _ = people.number_drawing(chosen, rng, pendigits.brush_width(brush, rng))
         read = served_inputs(rgba, model_path)
         if read is not None and len(read[1]) == len(chosen):   # cut as written: each piece is a digit
@@ -104,8 +109,8 @@ def nondigit_inputs(per_kind, seed, model_path, workers):
 
 
 def number_pieces(digits, count, seed, model_path, workers, brush=people.PAGE_BRUSH):
-    """The pieces of `count` numbers of 2-4 of `digits`, drawn on the pad and cut by the
-    served segmentation (kept when cut into as many pieces as digits)."""
+    """The pieces of `count` numbers of NUMBER_LENGTHS of `digits`, drawn on the pad and
+    cut by the served segmentation (kept when cut into as many pieces as digits)."""
     jobs = [(digits, len(r), (seed, k), model_path, brush)
             for k, r in enumerate(np.array_split(np.arange(count), CHUNKS)) if len(r)]
     return _stack([x for part in _pool_map(_number_job, jobs, workers) for x in part])
@@ -149,7 +154,7 @@ def build_data(args):
                                               people.TRAINING_BRUSH), 0, "train")
     groups["mnist validation"] = (xv, 0, "validation")
     groups["pen validation"] = (people.drawn_inputs(val_writers, (seed, 4), 2, workers=workers)[0], 0, "validation")
-    groups["pen validation in numbers"] = (number_pieces(val_writers, small(args.numbers) // 4, (seed, 5),
+    groups["pen validation in numbers"] = (number_pieces(val_writers, small(args.validation_numbers), (seed, 5),
                                                          model_path, workers), 0, "validation")
     print(f"data: digits {', '.join(f'{k} {len(v[0])}' for k, v in groups.items())}", flush=True)
 
@@ -199,30 +204,48 @@ def without_lines(sets):
 
 
 # ---------------------------------------------------------------- model
-def build_model():
-    """Three small conv blocks and a sigmoid: about 60 k weights, a quarter of a megabyte."""
+def build_model(width=1.0):
+    """Three small conv blocks and a sigmoid: about 60 k weights (a quarter of a megabyte)
+    at width 1; `width` scales every layer, so the gate can grow while staying a small
+    fraction of the digit model's cost."""
     import keras
     from keras import layers
     inputs = keras.Input((MNIST_SIZE, MNIST_SIZE, 1), name="drawing")
     x = inputs
-    for filters in (16, 32, 64):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    for filters in FILTERS:
+        x = layers.Conv2D(round(filters * width), 3, padding="same", activation="relu")(x)
         x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
-    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dense(round(DENSE * width), activation="relu")(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(1, activation="sigmoid", name="outside")(x)
     return keras.Model(inputs, outputs, name="gate")
 
 
-def train(model, sets, epochs, batch_size, seed):
+def training_batches(x, y, weights, batch_size, seed, augmented):
+    """The training set as shuffled batches; with `augmented`, each batch moved, turned,
+    sheared and drawn thinner or thicker anew (training.augment), digits and non-digits
+    alike: the held-out makers draw with another, shakier and more tilted hand, and the
+    gate should not learn the training hand's habits as the mark of a non-digit."""
+    import tensorflow as tf
+    from training.augment import make_augment
+    ds = tf.data.Dataset.from_tensor_slices((x, y, weights.astype(np.float32)))
+    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    if augmented:
+        augment = make_augment()
+        ds = ds.map(lambda images, labels, w: (augment(images, labels)[0], labels, w),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train(model, sets, epochs, batch_size, seed, augmented=False):
     """Binary cross-entropy with both sides weighted equally (there are more digits)."""
     import keras
     x, y = sets["train"]["x"], sets["train"]["y"]
     weights = np.where(y == 1, len(y) / (2 * max(y.sum(), 1)), len(y) / (2 * max(len(y) - y.sum(), 1)))
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
     schedule = keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * 0.5 * (1 + np.cos(np.pi * e / epochs)))
-    history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=epochs, shuffle=True,
+    history = model.fit(training_batches(x, y, weights, batch_size, seed, augmented), epochs=epochs,
                         validation_data=(sets["validation"]["x"], sets["validation"]["y"]), callbacks=[schedule],
                         verbose=2)
     return {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items() if k != "learning_rate"}
@@ -237,6 +260,14 @@ def thresholds(alone, in_numbers, keep=KEEP, longest=LONGEST):
     first = 1.0 - evaluation.number_thresholds(1.0 - alone, keep, 1)[0]
     rest = evaluation.number_thresholds(1.0 - in_numbers, keep, longest)[1:]
     return [round(first, 4)] + [round(1.0 - t, 4) for t in rest]
+
+
+def beside_threshold(in_numbers, keep=KEEP_BESIDE):
+    """The stricter threshold for a piece beside one that is not a digit
+    (recognise.beside_not_a_digit): `keep` of the validation writers' digits cut from
+    numbers pass it. Only digits written beside something else ever meet it, so it can
+    be far lower than a number's own threshold."""
+    return round(float(np.quantile(in_numbers, keep)), 4)
 
 
 def validation_report(outside, sets, above):
@@ -274,9 +305,16 @@ def parse_args(argv=None):
     p.add_argument("--redrawn", type=int, default=5000, help="MNIST training digits re-drawn on the canvas")
     p.add_argument("--pen-copies", type=int, default=2, help="drawings of each training writer's digit")
     p.add_argument("--numbers", type=int, default=2000, help="numbers of training writers' digits, cut into pieces")
+    p.add_argument("--validation-numbers", type=int, default=1000,
+                   help="numbers of validation writers' digits, cut into pieces: the numbers' thresholds are "
+                        "tail quantiles of their pieces, so they need many")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--width", type=float, default=1.0, help="scales every layer of the gate network")
+    p.add_argument("--augment", action="store_true", help="move, turn and re-stroke each training batch anew")
     p.add_argument("--keep", type=float, default=KEEP, help="share of validation digits the gate lets through")
+    p.add_argument("--keep-beside", type=float, default=KEEP_BESIDE,
+                   help="share of validation digits in numbers that pass the threshold beside a non-digit")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--workers", type=int, default=2, help="processes drawing the data")
     p.add_argument("--threads", type=int, default=2, help="TensorFlow's threads")
@@ -292,7 +330,8 @@ def reproduce_command(args):
     words = ["python -m training.gate", f"--data {args.data.name}", f"--pen {args.pen.name}"]
     for key, value in vars(args).items():
         if key not in ("data", "pen", "out", "cache", "workers", "threads") and value != defaults[key]:
-            words.append(f"--{key.replace('_', '-')} {value.name if isinstance(value, Path) else value}")
+            flag = f"--{key.replace('_', '-')}"
+            words.append(flag if value is True else f"{flag} {value.name if isinstance(value, Path) else value}")
     return " ".join(words)
 
 
@@ -316,19 +355,23 @@ def main(argv=None):
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(args.seed)
-    model = build_model()
+    model = build_model(args.width)
     print(f"model: {model.count_params()} weights", flush=True)
-    history = train(model, sets, args.epochs, args.batch_size, args.seed)
+    history = train(model, sets, args.epochs, args.batch_size, args.seed, args.augment)
 
     groups = sets["validation"]["group"]
     outside = model.predict(sets["validation"]["x"], batch_size=512, verbose=0)[:, 0]
     alone = outside[np.isin(groups, ["pen validation", "mnist validation"])]
-    above = thresholds(alone, outside[groups == "pen validation in numbers"], args.keep)
+    in_numbers = outside[groups == "pen validation in numbers"]
+    above, beside = thresholds(alone, in_numbers, args.keep), beside_threshold(in_numbers, args.keep_beside)
     figures = validation_report(outside, sets, above)
+    pieces = np.char.find(groups.astype(str), "pieces") >= 0
+    figures["pieces beside a non-digit"] = {"count": int(pieces.sum()),
+                                            "rejected": round(float((outside[pieces] > beside).mean()), 4)}
     args.out.mkdir(parents=True, exist_ok=True)
     export(model, args.out)
     report = {
-        "thresholds": above, "keep": args.keep,
+        "thresholds": above, "keep": args.keep, "beside": beside, "keep_beside": args.keep_beside,
         "command": reproduce_command(args),
         "weights": int(model.count_params()), "bytes": (args.out / "gate.tflite").stat().st_size,
         "data": {"mnist_sha256": mnist_data.sha256(args.data), "pen_sha256": mnist_data.sha256(args.pen),
@@ -336,7 +379,7 @@ def main(argv=None):
         "history": history, "validation": figures,
     }
     (args.out / "gate.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"thresholds: alone {above[0]}, in numbers {above[1:4]} ...")
+    print(f"thresholds: alone {above[0]}, in numbers {above[1:4]} ..., beside a non-digit {beside}")
     print(f"{'validation group':<32} count  rejected")
     for name, row in figures.items():
         print(f"{name:<32} {row['count']:>5}  {row['rejected']:>7.1%}")

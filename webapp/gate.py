@@ -4,8 +4,10 @@ confidence cannot tell. Made by `python -m training.gate`; see model/README.md.
 
 gate.tflite takes the digit model's batch (N, 28, 28, 1) and answers (N, 1). Its
 thresholds, one for a drawing read as 1, 2, ... digits like the digit model's (see
-recognise.reject_threshold), are in gate.json beside it. No file: no gate, and the app
-answers as the digit model's confidence alone says.
+recognise.reject_threshold), are in gate.json beside it, with `beside`: the stricter
+threshold for a piece of a drawing where another piece is not a digit (see
+recognise.beside_not_a_digit). No file: no gate, and the app answers as the digit
+model's confidence alone says.
 """
 
 import json
@@ -21,6 +23,7 @@ from webapp.classifier import load_classifier
 class Gate:
     model: object     # predict(batch) -> (N, 1); runs as the classifier does (free-list interpreters)
     above: object     # not a digit above this: one threshold, or a list for 1, 2, ... digits
+    beside: float = None   # ... above this for a piece beside one that is not a digit (None: no such rule)
 
     def outside(self, batch):
         """The probability that each input of the batch is not a digit: (N,)."""
@@ -34,13 +37,29 @@ def load_gate(path, above=None):
         return None
     if above is None:
         above = measured_gate_thresholds(path)
-    return Gate(load_classifier(path), above)
+    return Gate(load_classifier(path), above, measured_beside_threshold(path))
+
+
+def _report(path):
+    try:
+        return json.loads(Path(path).with_name("gate.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def measured_gate_thresholds(path):
     """The thresholds chosen for this gate when it was trained; 1.0 (never reject) when
     its report is missing."""
     try:
-        return [float(t) for t in json.loads(Path(path).with_name("gate.json").read_text())["thresholds"]]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [float(t) for t in _report(path)["thresholds"]]
+    except (KeyError, TypeError, ValueError):
         return 1.0
+
+
+def measured_beside_threshold(path):
+    """The threshold chosen for a piece beside one that is not a digit; None (no such
+    rule) when the gate's report has none."""
+    try:
+        return float(_report(path)["beside"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -6,10 +6,11 @@ the CLI both call read_image.
 99 % of real drawn digits pass, and 99 % of real numbers pass whole: the more digits a
 drawing is read as, the lower each one's threshold) and kept in its report,
 model/metrics.json; or, with a gate (webapp/gate.py), the gate's probability that the
-input is not a digit at all above the gate's own threshold for that many digits.
+input is not a digit at all above the gate's own threshold for that many digits, or
+above its stricter `beside` threshold for a piece beside one that is not a digit.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -145,11 +146,24 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         for (x, p), piece, out in zip(digits, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
             readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above))
-        return Result(whole, readings, size)
+        return Result(whole, beside_not_a_digit(readings, gate), size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], whole.reject_below,
                                   whole.outside, whole.outside_above)], size)
+
+
+def beside_not_a_digit(readings, gate):
+    """The pieces of a drawing where some piece is not a digit, each held to the gate's
+    stricter `beside` threshold: the rest of a cat whose body was turned away, the other
+    letters of a word. In a real number a piece turned away is rare and the number is
+    then not read whole anyway, so the rule costs numbers nothing; it costs only digits
+    written beside something else ("No 42"), and `beside` lets most of those through
+    (training.gate.beside_threshold)."""
+    beside = None if gate is None else gate.beside
+    if beside is None or all(r.is_digit for r in readings):
+        return readings
+    return [replace(r, outside_above=min(r.outside_above, beside)) if r.is_digit else r for r in readings]
 
 
 def _gate_threshold(gate, count):

@@ -1,15 +1,19 @@
 """The "not a digit" gate as served: the shipped file loads and answers probabilities,
-the served path turns away held-out drawings that are not digits and keeps digits, the
-API reports `outside`, and the app runs as before without a gate file."""
+the served path turns away held-out drawings that are not digits and keeps digits, a
+piece beside one that is not a digit is held to the stricter threshold, the API reports
+`outside`, and the app runs as before without a gate file."""
 
 import base64
+import json
+import shutil
 
 import numpy as np
 import pytest
 
 from training import evaluation, nondigits, pendigits, people
 from webapp import ROOT, create_app, png
-from webapp.gate import load_gate, measured_gate_thresholds
+from webapp.gate import Gate, load_gate, measured_gate_thresholds
+from webapp.recognise import Reading, beside_not_a_digit
 
 GATE = ROOT / "model" / "gate.tflite"
 
@@ -65,3 +69,26 @@ def test_without_a_gate_file_the_app_reads_as_before(tmp_path, pen_digits):
     body = app.test_client().post("/api/predict", json={"image": data_url(png.encode(rgba))}).get_json()
     assert body["outside"] is None and body["digits"][0]["outside"] is None
     assert body["digit"] == pen_digits[0].label
+
+
+def _piece(outside, above=0.9):
+    return Reading(np.eye(10)[3], np.zeros((28, 28)), reject_below=0.5, outside=outside, outside_above=above)
+
+
+def test_a_piece_beside_one_that_is_not_a_digit_needs_more_evidence():
+    gate = Gate(model=None, above=[0.95, 0.9], beside=0.1)
+    cat = beside_not_a_digit([_piece(0.3), _piece(0.99)], gate)   # a head read as 0 beside a body
+    assert [r.is_digit for r in cat] == [False, False] and cat[0].outside_above == 0.1
+    number = beside_not_a_digit([_piece(0.3), _piece(0.05)], gate)   # every piece a digit: as before
+    assert [r.is_digit for r in number] == [True, True] and number[0].outside_above == 0.9
+    assert beside_not_a_digit([_piece(0.05), _piece(0.99)], gate)[0].is_digit   # sure enough beside a word
+    assert beside_not_a_digit([_piece(0.3), _piece(0.99)], Gate(None, 0.9))[0].is_digit   # no beside: no rule
+
+
+def test_the_beside_threshold_is_read_from_gate_json(tmp_path):
+    shutil.copy(GATE, tmp_path / "gate.tflite")
+    report = json.loads((GATE.with_name("gate.json")).read_text())
+    (tmp_path / "gate.json").write_text(json.dumps({**report, "beside": 0.25}))
+    assert load_gate(tmp_path / "gate.tflite").beside == 0.25
+    (tmp_path / "gate.json").write_text(json.dumps({k: v for k, v in report.items() if k != "beside"}))
+    assert load_gate(tmp_path / "gate.tflite").beside is None
