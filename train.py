@@ -50,6 +50,9 @@ def parse_args(argv=None):
                    help="real people's pen digits (UNIPEN, pendigits-train.txt) to learn from beside MNIST "
                         "(writers in training/pendigits.HELD_OUT_WRITERS are never trained on)")
     p.add_argument("--pen-copies", type=int, default=4, help="drawings of each training writer's digit")
+    p.add_argument("--pen-vary", action="store_true",
+                   help="draw the training writers' digits varied: stroke ends left off, curves bent "
+                        "(training/pendigits.varied), so that 16 writers stand for more")
     p.add_argument("--styled", type=float, default=0.3,
                    help="share of MNIST's 7s, 1s and 0s changed into a barred 7, flagged 1, slashed 0")
     p.add_argument("--nondigits", type=int, default=0,
@@ -286,7 +289,7 @@ def main(argv=None):
             extra = len(more["y"])
             train_data = (np.concatenate([train_data[0], (more["x"].astype("float32") / 255.0)[..., None]]),
                           np.concatenate([train_data[1], more["y"].astype(train_data[1].dtype)]))
-    writing = people.data(args.pen, args.seed, args.pen_copies, args.limit) if args.pen else None
+    writing = people.data(args.pen, args.seed, args.pen_copies, args.limit, args.pen_vary) if args.pen else None
     learn_from, check_on = train_data, val_data
     if writing:
         styled = styles.styled(train_data[0][..., 0], train_data[1], np.random.default_rng(args.seed), args.styled)

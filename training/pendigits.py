@@ -25,6 +25,8 @@ MOUSE_SPACING = (1.5, 6.0)    # px between pointer samples: a mouse reports ofte
 TOUCH_SPACING = (6.0, 16.0)   # ... a finger on a tablet less often
 SLANT = 0.12                  # shear, x per y: upright to forward-leaning writing
 ASPECT = (0.85, 1.15)         # narrower or wider than the writer wrote on the tablet
+TRIM = 0.06                   # varied(): up to this share of a stroke's length left off at an end (half of the ends)
+WOBBLE = 0.05                 # varied(): a smooth warp of up to this share of the digit's size
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,42 @@ def place(digit, height, centre, spacing=None, slant=0.0):
     return placed
 
 
+def _trimmed(stroke, start, end):
+    """The stroke without the first `start` and the last `end` shares of its length."""
+    if len(stroke) < 2:
+        return stroke
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+    if along[-1] <= 0:
+        return stroke
+    a, b = start * along[-1], (1.0 - end) * along[-1]
+    at = np.concatenate([[a], along[(along > a) & (along < b)], [b]])
+    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+
+
+def varied(digit, rng, trim=TRIM, wobble=WOBBLE):
+    """The digit as another person might have written it, for training: each stroke's
+    ends shortened by up to `trim` of its length (a loop left open, a tail or a bar cut
+    short: a 9 whose head does not close is still a 9), and the whole bent by a smooth
+    random warp of up to `wobble` of its size (no two people's curves are alike). Sixteen
+    writers are few; their digits varied this way stand for more."""
+    points = np.concatenate(digit.strokes)
+    low = points.min(axis=0)
+    size = max(float(np.ptp(points, axis=0).max()), 1.0)
+    frequency = rng.uniform(0.5, 1.5, size=(2, 2)) * np.pi
+    phase = rng.uniform(0.0, 2 * np.pi, size=(2, 2))
+    amplitude = rng.uniform(-wobble, wobble, size=2) * size
+
+    def warp(xy):
+        u = (xy - low) / size
+        shift = [amplitude[i] * np.sin(frequency[i, 0] * u[:, 0] + phase[i, 0])
+                 * np.sin(frequency[i, 1] * u[:, 1] + phase[i, 1]) for i in range(2)]
+        return xy + np.stack(shift, axis=1)
+
+    ends = rng.uniform(0, trim, size=(len(digit.strokes), 2)) * (rng.random((len(digit.strokes), 2)) < 0.5)
+    strokes = tuple(warp(_trimmed(s, *cut)) for s, cut in zip(digit.strokes, ends))
+    return PenDigit(digit.label, digit.writer, strokes)
+
+
 def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
     """The digit as someone might draw it on the pad: a random size, place, slant and
     width, sampled as a mouse (or, `touch` true, a finger; None: either) reports it.
@@ -139,9 +177,10 @@ def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
     return place(stretched, height, centre, spacing, rng.uniform(-SLANT, SLANT)), width
 
 
-def random_drawing(digit, rng, brush, canvas=CANVAS):
-    """RGBA of random_strokes as the pad paints and exports them."""
-    strokes, width = random_strokes(digit, rng, brush, canvas=canvas)
+def random_drawing(digit, rng, brush, canvas=CANVAS, vary=False):
+    """RGBA of random_strokes as the pad paints and exports them (of the digit `varied`
+    first, if `vary`)."""
+    strokes, width = random_strokes(varied(digit, rng) if vary else digit, rng, brush, canvas=canvas)
     return paint(strokes, width, canvas)
 
 

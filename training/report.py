@@ -103,6 +103,7 @@ def reproduce_command(args):
              f"--limit {args.limit}" if args.limit else "",
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
              f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled}" if args.pen else "",
+             "--pen-vary" if getattr(args, "pen_vary", False) else "",
              f"--nondigits {args.nondigits}" if args.nondigits else "",
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",

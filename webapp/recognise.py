@@ -3,7 +3,7 @@ answer means (a digit, a guess, or "not a digit"). Knows nothing of HTTP; the AP
 the CLI both call read_image.
 
 "Not a digit" is a confidence below a threshold measured for each trained model (so that
-99 % of real drawn digits pass, and 99 % of real numbers pass whole: the more digits a
+99.5 % of real drawn digits pass, and 99.5 % of real numbers pass whole: the more digits a
 drawing is read as, the lower each one's threshold) and kept in its report,
 model/metrics.json; or, with a gate (webapp/gate.py), the gate's probability that the
 input is not a digit at all above the gate's own threshold for that many digits, or

@@ -31,6 +31,32 @@ def test_writers_never_sit_on_two_sides(pen_digits):
     assert len(held_out) == 40
 
 
+def test_varied_leaves_stroke_ends_off_and_bends_a_little(pen_digits):
+    """varied(): each stroke at most `trim` shorter at either end, no point moved more
+    than `wobble` of the digit's size (plus what trimming takes), the label kept; with
+    nothing to vary, the digit as written."""
+    def length(stroke):
+        return float(np.linalg.norm(np.diff(stroke, axis=0), axis=1).sum())
+
+    rng = np.random.default_rng(3)
+    changed = 0
+    for digit in pen_digits[:40]:
+        size = float(np.ptp(np.concatenate(digit.strokes), axis=0).max())
+        out = pendigits.varied(digit, rng, trim=0.1, wobble=0.05)
+        assert out.label == digit.label and out.writer == digit.writer and len(out.strokes) == len(digit.strokes)
+        for before, after in zip(digit.strokes, out.strokes):
+            if len(before) < 2:
+                continue
+            unbent = pendigits.varied(pendigits.PenDigit(0, 0, (before,)), np.random.default_rng(1), 0.1, 0.0)
+            assert 0.8 * length(before) - 1e-6 <= length(unbent.strokes[0]) <= length(before) + 1e-6
+            nearest = np.linalg.norm(after[:, None] - before[None], axis=2).min(axis=1)
+            assert nearest.max() <= 0.05 * size * 1.01 + 0.1 * length(before)
+        changed += any(not np.array_equal(a, b) for a, b in zip(digit.strokes, out.strokes))
+    assert changed == 40
+    same = pendigits.varied(pen_digits[0], rng, trim=0.0, wobble=0.0)
+    assert all(np.allclose(a, b) for a, b in zip(same.strokes, pen_digits[0].strokes))
+
+
 def test_placed_at_the_height_and_centre_asked(pen_digits):
     placed = pendigits.place(pen_digits[0], 200, (300, 250))
     points = np.concatenate(placed)
