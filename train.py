@@ -66,8 +66,8 @@ def parse_args(argv=None):
     p.add_argument("--combine-weights", type=float, nargs="+", default=None, metavar="W",
                    help="each --combine model's weight (default: equal)")
     p.add_argument("--teacher", type=Path, default=None, metavar="MODEL",
-                   help="a trained model (.keras) whose answers on MNIST's digits the network learns beside the "
-                        "labels: fine-tuning on people's writing then keeps what the teacher knew of MNIST")
+                   help="a trained model (.keras) whose answers on MNIST's digits (and --extra's) the network "
+                        "learns beside the labels: fine-tuning on people's writing then keeps what it knew of MNIST")
     p.add_argument("--people-teacher", type=Path, default=None, metavar="MODEL",
                    help="the same for people's drawings and the styled digits (e.g. a model fine-tuned on them)")
     p.add_argument("--teacher-share", type=float, default=0.5,
@@ -75,8 +75,8 @@ def parse_args(argv=None):
     p.add_argument("--teacher-temperature", type=float, default=2.0,
                    help="the teacher's logits are divided by this, so its second choices are heard")
     p.add_argument("--freeze-norm", action="store_true",
-                   help="keep batch normalisation's statistics as --start-from learned them (fine-tuning on "
-                        "a mix of new drawings would otherwise move them away from MNIST's)")
+                   help="keep batch normalisation as --start-from learned it, statistics, scale and shift "
+                        "(fine-tuning on a mix of new drawings would otherwise move them away from MNIST's)")
     p.add_argument("--peak-rate", type=float, default=1e-3, help="the learning rate at the schedule's start")
     p.add_argument("--no-augment", action="store_true", help="train on plain MNIST (for ablations)")
     p.add_argument("--extra", type=Path, default=None,
@@ -200,8 +200,9 @@ def load_teacher(path):
 
 
 def distillation_targets(args, learn_from, mnist_count):
-    """The training targets with --teacher (the first `mnist_count` samples: MNIST) and
-    --people-teacher (the rest that are digits) answering beside the labels; None without."""
+    """The training targets with --teacher (the first `mnist_count` samples: MNIST and
+    --extra's drawings) and --people-teacher (the rest that are digits) answering beside
+    the labels; None without."""
     if not (args.teacher or args.people_teacher):
         return None
     labels = learn_from[1]
@@ -276,6 +277,10 @@ def export(model, out):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not 0.0 <= args.teacher_share <= 1.0:
+        raise SystemExit("--teacher-share: a share, from 0 to 1")
+    if args.freeze_norm and not args.start_from:
+        raise SystemExit("--freeze-norm keeps what --start-from learned: give --start-from")
     import keras
     keras.utils.set_random_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)

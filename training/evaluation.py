@@ -96,7 +96,11 @@ def randomly_drawn(x, rng, count):
     return np.stack(inputs)[..., None], chosen
 
 
-def number_thresholds(confidences, keep=0.99, longest=RULES.max_digits):
+KEEP_REAL = 0.995   # real digits (and numbers, whole) the digit model's threshold keeps; the gate
+                    # keeps its own 99.5 % (training/gate.KEEP): together about 99 %
+
+
+def number_thresholds(confidences, keep=KEEP_REAL, longest=RULES.max_digits):
     """"Not a digit" thresholds for a drawing read as 1, 2, ... `longest` digits: for k
     digits, the confidence below which a share 1 - keep ** (1 / k) of real digits fall, so
     that `keep` of real k-digit numbers are read whole, without a "?" (each digit counted
@@ -159,10 +163,6 @@ def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None):
     overall = float(np.mean([k["rejected"] for k in by_kind.values()]))
     return {"rejected": round(overall, 4), "worst_kind": min(by_kind, key=lambda k: by_kind[k]["rejected"]),
             "by_kind": by_kind, "missed": missed}, confidences
-
-
-KEEP_REAL = 0.995   # real digits (and numbers, whole) the digit model's threshold keeps: the gate turns
-                    # away its own 0.5 % (training/gate.KEEP), so that together 99 % are kept
 
 
 def rejection_report(predict, val_drawn_probabilities, test_data, seed=0, digits=1000, per_kind=200,

@@ -100,6 +100,8 @@ def reproduce_command(args):
     words = ["python train.py", f"--data {args.data.name}" if args.data else "",
              f"--epochs {args.epochs}", f"--seed {args.seed}",
              f"--members {args.members}" if args.members > 1 else "",
+             f"--patience {args.patience}" if getattr(args, "patience", 10) != 10 else "",
+             f"--batch-size {args.batch_size}" if getattr(args, "batch_size", 128) != 128 else "",
              f"--limit {args.limit}" if args.limit else "",
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
              f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled}" if args.pen else "",

@@ -31,13 +31,14 @@ class Gate:
 
 
 def load_gate(path, above=None):
-    """The gate at `path` with its thresholds (`above`, or those in gate.json beside it);
-    None when there is no file there."""
+    """The gate at `path` with its thresholds (`above`, or those in gate.json beside it,
+    with its `beside` threshold: thresholds given override both); None when there is no
+    file there."""
     if not path or not Path(path).is_file():
         return None
-    if above is None:
-        above = measured_gate_thresholds(path)
-    return Gate(load_classifier(path), above, measured_beside_threshold(path))
+    if above is not None:
+        return Gate(load_classifier(path), above, None)
+    return Gate(load_classifier(path), measured_gate_thresholds(path), measured_beside_threshold(path))
 
 
 def _report(path):

@@ -29,6 +29,7 @@ def test_gate_smoke_run(tmp_path, mnist_sample):
     assert len(report["thresholds"]) == 12 and all(0.0 <= t <= 1.0 for t in report["thresholds"])
     assert 0.0 <= report["beside"] <= 1.0
     assert report["command"].startswith("python -m training.gate --data")
+    assert "--width 0.5" in report["command"] and "--augment" in report["command"].split()
     assert report["data"]["train_not_digits"] > 0 and "heart validation" in report["validation"]
     gate = load_gate(out / "gate.tflite")
     p = gate.outside((mnist_sample["x_test"][:5].astype(np.float32) / 255.0)[..., None])

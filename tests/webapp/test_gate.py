@@ -92,3 +92,7 @@ def test_the_beside_threshold_is_read_from_gate_json(tmp_path):
     assert load_gate(tmp_path / "gate.tflite").beside == 0.25
     (tmp_path / "gate.json").write_text(json.dumps({k: v for k, v in report.items() if k != "beside"}))
     assert load_gate(tmp_path / "gate.tflite").beside is None
+    # thresholds given (DIGITS_GATE_ABOVE) override gate.json's, `beside` too: 1.0 never rejects
+    (tmp_path / "gate.json").write_text(json.dumps({**report, "beside": 0.25}))
+    overridden = load_gate(tmp_path / "gate.tflite", above=1.0)
+    assert overridden.above == 1.0 and overridden.beside is None
