@@ -79,7 +79,8 @@ def test_a_visitor_corrects_the_answer_and_the_team_sees_it(browser, team_server
     assert shot.locator(".shot-label").text_content() == "1"
     assert shot.locator(".shot-answer").text_content() == "read 7"
     assert team.locator("#today-drawings").text_content() == "1"
-    assert team.evaluate("() => document.querySelector('.gallery img').naturalWidth") > 0
+    team.wait_for_function("() => { const img = document.querySelector('.gallery img');"
+                           " return img.complete && img.naturalWidth > 0; }", timeout=TIMEOUT)   # the drawing loads
     data = json.loads(team.goto(team_server + "/api/stats").text())
     assert data["latest"][0]["pointer"] == "mouse"
     team.context.close()

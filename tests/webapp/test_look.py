@@ -51,18 +51,30 @@ def shown(page, digit, after_seq=0):
     return int(page.get_attribute("#look", "data-seq"))
 
 
+def last_answer(page, requests, quiet_ms=500):
+    """/api/explain's answer to the last request the drawing made, once no more come (the
+    stroke's end sends one; a request sent while drawing may still be on its way)."""
+    count = -1
+    while count != len(requests):
+        count = len(requests)
+        page.wait_for_timeout(quiet_ms)
+    return requests[-1].response().json()
+
+
 def test_the_view_opens_and_follows_the_drawing(page, live_server):
     requests = explain_requests(page)
     open_look(page, live_server)
 
     draw(page, ONE)
     seq = shown(page, 1)
-    answer = requests[-1].response().json()
+    answer = last_answer(page, requests)
+    expect(page.locator("#look-evidence")).to_have_attribute("src", answer["evidence"]["image"], timeout=TIMEOUT)
     outputs = page.evaluate(OUTPUTS)
     assert outputs == pytest.approx(answer["probabilities"], abs=1e-4)
-    assert page.evaluate(SIZES) == [[28] * 12, [14] * 12, [7] * 12]   # the last layer of each stage
-    assert page.locator("#look-evidence").get_attribute("src") == answer["evidence"]["image"]
-    assert page.evaluate("() => document.getElementById('look-evidence').naturalWidth") == 28
+    # the last layer of each stage, and the evidence, decoded (data URLs decode asynchronously)
+    page.wait_for_function(f"() => JSON.stringify(({SIZES})()) === '{[[28] * 12, [14] * 12, [7] * 12]}'.replaceAll(' ', '')",
+                           timeout=TIMEOUT)
+    page.wait_for_function("() => document.getElementById('look-evidence').naturalWidth === 28", timeout=TIMEOUT)
     expect(page.locator(".look-bar.win")).to_have_attribute("data-output", "1")
     expect(page.locator("#look-why")).to_contain_text("say 1")
 
