@@ -132,25 +132,29 @@ def average_logits(members):
     return keras.Model(inputs, layers.Softmax(name="probabilities")(mean), name="digits")
 
 
+def load_untempered(path):
+    """A model this script trained (.keras), with softmax(logits) as its output: its
+    calibration temperature undone, to train on, teach from or combine."""
+    import keras
+    return calibration.without_temperature(keras.models.load_model(path, compile=False))
+
+
 def combine(paths, weights=None):
     """Trained models as one: the weighted mean of their logits, e.g. an MNIST model and
     its copy fine-tuned on people's writing, each better where the other is weaker. Each
     member's logits layer is scaled by n * weight, so that average_logits' plain mean is
     the weighted one and the ensemble keeps average_logits' shape."""
-    import keras
     weights = np.ones(len(paths)) if weights is None else np.asarray(weights, dtype=float)
     if len(weights) != len(paths):
         raise SystemExit("--combine-weights: one weight for each --combine model")
     weights = weights / weights.sum()
-    members = []
+    members, made, runs, seconds = [], [], [], 0.0
     for path, weight in zip(paths, weights):
-        member = calibration.without_temperature(keras.models.load_model(path, compile=False))
+        member = load_untempered(path)
         logits = member.get_layer("logits")
         logits.set_weights([w * weight * len(paths) for w in logits.get_weights()])
         members.append(member)
-    made, runs, seconds = [], [], 0.0
-    for path, weight in zip(paths, weights):   # each model's own report, when it sits beside it
-        report_path = Path(path).with_name("metrics.json")
+        report_path = Path(path).with_name("metrics.json")   # the model's own report, when beside it
         trained = json.loads(report_path.read_text())["training"] if report_path.exists() else {}
         made.append({"file": f"{Path(path).parent.name}/{Path(path).name}", "sha256": data.sha256(path), "weight": round(float(weight), 4),
                      "command": trained.get("command")})
@@ -194,11 +198,6 @@ def taught_targets(labels, teacher, images, share, temperature):
     return ((1.0 - share) * targets(labels) + share * known).astype(np.float32)
 
 
-def load_teacher(path):
-    import keras
-    return calibration.without_temperature(keras.models.load_model(path, compile=False))
-
-
 def distillation_targets(args, learn_from, mnist_count):
     """The training targets with --teacher (the first `mnist_count` samples: MNIST and
     --extra's drawings) and --people-teacher (the rest that are digits) answering beside
@@ -211,7 +210,7 @@ def distillation_targets(args, learn_from, mnist_count):
         rows = np.arange(len(labels))[part]
         rows = rows[labels[rows] != NOT_A_DIGIT]
         if path and len(rows):
-            out[rows] = taught_targets(labels[rows], load_teacher(path), learn_from[0][rows],
+            out[rows] = taught_targets(labels[rows], load_untempered(path), learn_from[0][rows],
                                        args.teacher_share, args.teacher_temperature)
     return out
 
@@ -244,7 +243,7 @@ def train_ensemble(args, train_data, val_data, soft=None):
         keras.utils.set_random_seed(args.seed + i)   # the first: as a single network's run
         member = build_model()
         if args.start_from:
-            member.set_weights(calibration.without_temperature(keras.models.load_model(args.start_from)).get_weights())
+            member.set_weights(load_untempered(args.start_from).get_weights())
         if args.freeze_norm:
             for layer in member.layers:
                 if isinstance(layer, keras.layers.BatchNormalization):

@@ -54,9 +54,13 @@ def make_augment(stroke=True):
     return augment
 
 
-def make_dataset(x, y, batch_size, seed, augment=None):
+def make_dataset(x, y, batch_size, seed, augment=None, weights=None):
+    """Shuffled batches of (x, y), or (x, y, weights) with per-sample loss weights; with
+    `augment` (make_augment's), each batch's images changed anew."""
     import tensorflow as tf
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size)
+    parts = (x, y) if weights is None else (x, y, np.asarray(weights, np.float32))
+    ds = tf.data.Dataset.from_tensor_slices(parts).shuffle(len(x), seed=seed).batch(batch_size)
     if augment is not None:
-        ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda images, labels, *rest: (*augment(images, labels), *rest),
+                    num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training import data as mnist_data, evaluation, nondigits, pendigits, people, styles
+from training import augment, data as mnist_data, evaluation, nondigits, pendigits, people, styles
 from webapp import png, preprocess, recognise, segment
 from webapp.preprocess import MNIST_SIZE
 
@@ -222,22 +222,6 @@ def build_model(width=1.0):
     return keras.Model(inputs, outputs, name="gate")
 
 
-def training_batches(x, y, weights, batch_size, seed, augmented):
-    """The training set as shuffled batches; with `augmented`, each batch moved, turned,
-    sheared and drawn thinner or thicker anew (training.augment), digits and non-digits
-    alike: the held-out makers draw with another, shakier and more tilted hand, and the
-    gate should not learn the training hand's habits as the mark of a non-digit."""
-    import tensorflow as tf
-    from training.augment import make_augment
-    ds = tf.data.Dataset.from_tensor_slices((x, y, weights.astype(np.float32)))
-    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    if augmented:
-        augment = make_augment()
-        ds = ds.map(lambda images, labels, w: (augment(images, labels)[0], labels, w),
-                    num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
 def train(model, sets, epochs, batch_size, seed, augmented=False):
     """Binary cross-entropy with both sides weighted equally (there are more digits)."""
     import keras
@@ -245,7 +229,11 @@ def train(model, sets, epochs, batch_size, seed, augmented=False):
     weights = np.where(y == 1, len(y) / (2 * max(y.sum(), 1)), len(y) / (2 * max(len(y) - y.sum(), 1)))
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
     schedule = keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * 0.5 * (1 + np.cos(np.pi * e / epochs)))
-    history = model.fit(training_batches(x, y, weights, batch_size, seed, augmented), epochs=epochs,
+    # augmented: each batch moved, turned, sheared and re-stroked anew, digits and non-digits
+    # alike: the held-out makers draw with another, shakier hand, and the gate should not
+    # learn the training hand's habits as the mark of a non-digit
+    batches = augment.make_dataset(x, y, batch_size, seed, augment.make_augment() if augmented else None, weights)
+    history = model.fit(batches, epochs=epochs,
                         validation_data=(sets["validation"]["x"], sets["validation"]["y"]), callbacks=[schedule],
                         verbose=2)
     return {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items() if k != "learning_rate"}

@@ -141,8 +141,7 @@ def varied(digit, rng, trim=TRIM, wobble=WOBBLE):
     ends shortened by up to `trim` of its length (a loop left open, a tail or a bar cut
     short: a 9 whose head does not close is still a 9), and the whole bent by a smooth
     random warp of up to `wobble` of its size along each axis (no two people's curves are
-alike). Sixteen
-    writers are few; their digits varied this way stand for more."""
+    alike). Sixteen writers are few; their digits varied this way stand for more."""
     points = np.concatenate(digit.strokes)
     low = points.min(axis=0)
     size = max(float(np.ptp(points, axis=0).max()), 1.0)

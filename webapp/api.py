@@ -51,10 +51,10 @@ def predict():
     data, strokes = _image_bytes()
     result = current_app.extensions["reader"].read(data, strokes)
     body = result.whole.as_json()
-    body["input"] = _png_data_url(result.whole)
+    body["input"] = insight.data_url(result.whole.png)
     body["number"] = result.number
     # a digit drawn alone is the whole drawing: its input is already encoded
-    body["digits"] = [{**d.as_json(), "input": body["input"] if d.pixels is result.whole.pixels else _png_data_url(d)}
+    body["digits"] = [{**d.as_json(), "input": body["input"] if d.pixels is result.whole.pixels else insight.data_url(d.png)}
                       for d in result.digits]
     body["image_size"] = list(result.size)
     body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -77,7 +77,7 @@ def explain():
         raise BadRequest(f'"index" {index} is past the last digit: the drawing reads as '
                          f"{len(result.digits)} digit{'s' if len(result.digits) != 1 else ''}", 422)
     reading = result.whole if index is None else result.digits[index]
-    body = {"index": index, "number": result.number, **reading.as_json(), "input": _png_data_url(reading)}
+    body = {"index": index, "number": result.number, **reading.as_json(), "input": insight.data_url(reading.png)}
     body.update(insight.explanation_json(explainer.explain(reading.pixels, reading.digit, reading.runner_up)))
     body["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return jsonify(body)
@@ -94,10 +94,6 @@ def _digit_index():
     if value is not None and (type(value) is not int or value < 0):   # bool is not int here
         raise BadRequest('"index" must be a whole number from 0: which digit of the number to explain')
     return value
-
-
-def _png_data_url(reading):
-    return "data:image/png;base64," + base64.b64encode(reading.png).decode("ascii")
 
 
 @bp.get("/healthz")

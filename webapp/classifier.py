@@ -11,6 +11,7 @@ probabilities. Two interchangeable runtimes for the same weights:
   model.predict, which sets up a whole input pipeline per call). Safe under threads.
 """
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,30 +43,48 @@ def _check(batch):
     return batch
 
 
+def lite_interpreter(model_content):
+    """A LiteRT interpreter of a flatbuffer, on one thread (a worker serves one request
+    per core)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # the runtime bundled with full TensorFlow
+        from tensorflow.lite import Interpreter
+    return Interpreter(model_content=model_content, num_threads=1)
+
+
+class FreeList:
+    """Things that one call at a time may use (interpreters), made when none is idle and
+    kept for the next call: there are only ever as many as calls running at once.
+    list.pop and list.append are atomic, so no lock is needed."""
+
+    def __init__(self, make):
+        self._make = make
+        self._free = []
+
+    @contextmanager
+    def borrowed(self):
+        try:
+            thing = self._free.pop()
+        except IndexError:
+            thing = self._make()
+        try:
+            yield thing
+        finally:
+            self._free.append(thing)
+
+
 class LiteClassifier:
     def __init__(self, path):
         self.path = Path(path)
-        self._model = self.path.read_bytes()
-        self._free = []   # idle interpreters; list.pop and list.append are atomic
+        model = self.path.read_bytes()
+        self._interpreters = FreeList(lambda: _Sized(lite_interpreter(model)))
         self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))  # fail now, not at the first request
-
-    def _new_interpreter(self):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:  # the runtime bundled with full TensorFlow
-            from tensorflow.lite import Interpreter
-        return _Sized(Interpreter(model_content=self._model, num_threads=1))
 
     def predict(self, batch):
         batch = _check(batch)
-        try:
-            sized = self._free.pop()
-        except IndexError:
-            sized = self._new_interpreter()
-        try:
+        with self._interpreters.borrowed() as sized:
             return sized.run(batch)
-        finally:
-            self._free.append(sized)
 
 
 class _Sized:

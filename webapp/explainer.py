@@ -3,7 +3,7 @@ input, and which of its pixels push towards one digit rather than another.
 
 It runs digits-explain.tflite, made from the served model's weights by
 training/explainer.py, on LiteRT: no TensorFlow in the worker. As for the classifier, an
-interpreter is not thread-safe, so each call borrows one from a free list.
+interpreter is not thread-safe, so each call borrows one (classifier.FreeList).
 """
 
 import logging
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.classifier import INPUT_SHAPE, ModelFileError
+from webapp.classifier import INPUT_SHAPE, FreeList, ModelFileError, lite_interpreter
 
 NUM_CLASSES = 10
 log = logging.getLogger(__name__)
@@ -50,16 +50,9 @@ class Explainer:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelFileError(f"explain model not found: {self.path} (run python -m training.explainer)")
-        self._model = self.path.read_bytes()
-        self._free = []   # idle signature runners; list.pop and list.append are atomic
+        model = self.path.read_bytes()
+        self._runners = FreeList(lambda: lite_interpreter(model).get_signature_runner())
         self.explain(np.zeros(INPUT_SHAPE[:2], np.float32), 0, 1)   # fail now, not at the first request
-
-    def _new_runner(self):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:  # the runtime bundled with full TensorFlow
-            from tensorflow.lite import Interpreter
-        return Interpreter(model_content=self._model, num_threads=1).get_signature_runner()
 
     def explain(self, pixels, towards, against):
         """One (28, 28) input in [0, 1] -> Explanation; the evidence is for `towards` against
@@ -67,14 +60,8 @@ class Explainer:
         digit = np.asarray(pixels, np.float32).reshape(1, *INPUT_SHAPE)
         contrast = np.zeros((1, NUM_CLASSES), np.float32)
         contrast[0, towards], contrast[0, against] = 1.0, -1.0
-        try:
-            runner = self._free.pop()
-        except IndexError:
-            runner = self._new_runner()
-        try:
+        with self._runners.borrowed() as runner:
             out = {name: value.copy() for name, value in runner(digit=digit, contrast=contrast).items()}
-        finally:
-            self._free.append(runner)
         convs = sorted((name for name in out if name.startswith("conv")), key=lambda name: int(name[4:]))
         return Explanation(digit[0, ..., 0], [out[name][0] for name in convs], out["dense"][0], out["probabilities"][0],
                            out["evidence"][0], int(towards), int(against))

@@ -38,7 +38,8 @@ def load_gate(path, above=None):
         return None
     if above is not None:
         return Gate(load_classifier(path), above, None)
-    return Gate(load_classifier(path), measured_gate_thresholds(path), measured_beside_threshold(path))
+    report = _report(path)   # read once: both thresholds come from it
+    return Gate(load_classifier(path), _thresholds(report), _beside(report))
 
 
 def _report(path):
@@ -51,16 +52,20 @@ def _report(path):
 def measured_gate_thresholds(path):
     """The thresholds chosen for this gate when it was trained; 1.0 (never reject) when
     its report is missing."""
+    return _thresholds(_report(path))
+
+
+def _thresholds(report):
     try:
-        return [float(t) for t in _report(path)["thresholds"]]
+        return [float(t) for t in report["thresholds"]]
     except (KeyError, TypeError, ValueError):
         return 1.0
 
 
-def measured_beside_threshold(path):
+def _beside(report):
     """The threshold chosen for a piece beside one that is not a digit; None (no such
     rule) when the gate's report has none."""
     try:
-        return float(_report(path)["beside"])
+        return float(report["beside"])
     except (KeyError, TypeError, ValueError):
         return None
