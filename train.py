@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--pen-vary", action="store_true",
                    help="draw the training writers' digits varied: stroke ends left off, curves bent "
                         "(training/pendigits.varied), so that 16 writers stand for more")
+    p.add_argument("--pen-restyle", type=float, default=0.0,
+                   help="share of the training writers' 9s drawn with a small head and a tail hooked left "
+                        "(training/pendigits.small_head), a way of writing MNIST seldom shows")
     p.add_argument("--styled", type=float, default=0.3,
                    help="share of MNIST's 7s, 1s and 0s changed into a barred 7, flagged 1, slashed 0")
     p.add_argument("--nondigits", type=int, default=0,
@@ -266,11 +269,17 @@ def train_ensemble(args, train_data, val_data, soft=None):
 
 # ---------------------------------------------------------------- export
 def export(model, out):
-    """digits.keras, and the same weights as a TFLite flatbuffer (what the server runs),
-    and as the explain model with the network's insides (/api/explain)."""
+    """digits.keras; the same weights as a LiteRT flatbuffer, what the server runs, with
+    dynamic-range quantisation: the weights stored as 8-bit integers with a scale per
+    channel, and the layers computed in integers, four times faster on a CPU with the same
+    answers to within a few hundredths of a probability (every figure in metrics.json is
+    measured through this file); and as the explain model with the network's insides
+    (/api/explain)."""
     import tensorflow as tf
     model.save(out / "digits.keras")
-    (out / "digits.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    (out / "digits.tflite").write_bytes(converter.convert())
     explainer.export(model, out / "digits-explain.tflite")
 
 
@@ -293,7 +302,8 @@ def main(argv=None):
             extra = len(more["y"])
             train_data = (np.concatenate([train_data[0], (more["x"].astype("float32") / 255.0)[..., None]]),
                           np.concatenate([train_data[1], more["y"].astype(train_data[1].dtype)]))
-    writing = people.data(args.pen, args.seed, args.pen_copies, args.limit, args.pen_vary) if args.pen else None
+    writing = (people.data(args.pen, args.seed, args.pen_copies, args.limit, args.pen_vary, args.pen_restyle)
+               if args.pen else None)
     learn_from, check_on = train_data, val_data
     if writing:
         styled = styles.styled(train_data[0][..., 0], train_data[1], np.random.default_rng(args.seed), args.styled)

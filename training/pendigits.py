@@ -27,6 +27,8 @@ SLANT = 0.12                  # shear, x per y: upright to forward-leaning writi
 ASPECT = (0.85, 1.15)         # narrower or wider than the writer wrote on the tablet
 TRIM = 0.06                   # varied(): up to this share of a stroke's length left off at an end (half of the ends)
 WOBBLE = 0.05                 # varied(): a smooth warp of up to this share of the digit's size
+HEAD_SHRINK = (0.35, 0.7)     # small_head(): the 9's head drawn this share of its size ...
+TAIL_HOOK = (0.15, 0.45)      # ... and (7 times in 10) its tail's end hooked left by this share of its height
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,38 @@ def varied(digit, rng, trim=TRIM, wobble=WOBBLE):
     return PenDigit(digit.label, digit.writer, strokes)
 
 
+def small_head(digit, rng, shrink=HEAD_SHRINK, hook=TAIL_HOOK):
+    """A 9 as many people write it and MNIST seldom shows it: a small head on a long stem
+    whose end hooks to the left. MNIST-trained networks read it as a 3. The top of the
+    digit is shrunk towards where the stem leaves the head, by a share drawn from `shrink`,
+    fading out down the stem so the stroke stays whole; the bottom third is bent left by a
+    share of the height drawn from `hook`."""
+    points = np.concatenate(digit.strokes)
+    top, bottom = points[:, 1].min(), points[:, 1].max()
+    height = max(bottom - top, 1.0)
+    anchor = np.array([points[points[:, 1] < top + 0.45 * height, 0].max(), top + 0.5 * height])
+    scale = rng.uniform(*shrink)
+    bend = rng.uniform(*hook) * height * (rng.random() < 0.7)
+
+    def warp(xy):
+        v = np.clip((xy[:, 1] - (top + 0.3 * height)) / (0.3 * height), 0, 1)
+        k = scale + (1 - scale) * v * v * (3 - 2 * v)   # `scale` in the head, 1 from mid-stem down
+        out = anchor + (xy - anchor) * k[:, None]
+        out[:, 0] -= bend * np.clip((xy[:, 1] - (top + 0.7 * height)) / (0.3 * height), 0, 1) ** 2
+        return out
+
+    return PenDigit(digit.label, digit.writer, tuple(warp(s) for s in digit.strokes))
+
+
+RESTYLES = {9: small_head}   # ways of writing a digit that the training writers seldom show
+
+
+def restyled(digit, rng, share):
+    """The digit in its other style (RESTYLES) `share` of the time, else as written."""
+    style = RESTYLES.get(digit.label)
+    return style(digit, rng) if style is not None and rng.random() < share else digit
+
+
 def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
     """The digit as someone might draw it on the pad: a random size, place, slant and
     width, sampled as a mouse (or, `touch` true, a finger; None: either) reports it.
@@ -177,9 +211,10 @@ def random_strokes(digit, rng, brush, touch=None, canvas=CANVAS):
     return place(stretched, height, centre, spacing, rng.uniform(-SLANT, SLANT)), width
 
 
-def random_drawing(digit, rng, brush, canvas=CANVAS, vary=False):
+def random_drawing(digit, rng, brush, canvas=CANVAS, vary=False, restyle=0.0):
     """RGBA of random_strokes as the pad paints and exports them (of the digit `varied`
-    first, if `vary`)."""
+    first, if `vary`, and `restyled` a `restyle` share of the time)."""
+    digit = restyled(digit, rng, restyle) if restyle else digit
     strokes, width = random_strokes(varied(digit, rng) if vary else digit, rng, brush, canvas=canvas)
     return paint(strokes, width, canvas)
 

@@ -15,12 +15,12 @@ TRAINING_BRUSH = (10.0, 28.0)                # other pads and devices: thinner a
 
 
 def _inputs(job):
-    digits, seed, brush, vary = job
+    digits, seed, brush, vary, restyle = job
     rng = np.random.default_rng(seed)
     x, y, writers = [], [], []
     for digit in digits:
         try:
-            x.append(read_back(pendigits.random_drawing(digit, rng, brush, vary=vary)))
+            x.append(read_back(pendigits.random_drawing(digit, rng, brush, vary=vary, restyle=restyle)))
         except EmptyDrawing:   # a dot drawn tiny can fade away; a person would not post it
             continue
         y.append(digit.label)
@@ -28,15 +28,15 @@ def _inputs(job):
     return x, y, writers
 
 
-def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2, vary=False):
+def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2, vary=False, restyle=0.0):
     """Each digit drawn `copies` times as someone might draw it on the pad (random size,
     place, pointer, slant; `brush` a width or a (low, high) range; `vary`: its strokes
-    pendigits.varied first), read back as the server reads it: (x float32 (N, 28, 28, 1),
-    labels, writer ids)."""
+    pendigits.varied first; `restyle`: that share in pendigits.RESTYLES' style), read
+    back as the server reads it: (x float32 (N, 28, 28, 1), labels, writer ids)."""
     todo = list(digits) * copies
     if not todo:
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE, 1), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    jobs = [(todo[k::16], (*np.atleast_1d(seed), k), brush, vary) for k in range(16)]
+    jobs = [(todo[k::16], (*np.atleast_1d(seed), k), brush, vary, restyle) for k in range(16)]
     with ProcessPoolExecutor(workers) as pool:
         parts = list(pool.map(_inputs, jobs))
     x = np.stack([a for part in parts for a in part[0]])[..., None].astype(np.float32)
@@ -45,15 +45,16 @@ def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2, vary=False
     return x, y, writers
 
 
-def data(path, seed, copies, limit=None, vary=False):
+def data(path, seed, copies, limit=None, vary=False, restyle=0.0):
     """People's pen digits for training and measuring, by writer: "train" drawn `copies`
-    times with pens of many widths (and `vary`: their strokes varied, pendigits.varied);
+    times with pens of many widths (and `vary`: their strokes varied, pendigits.varied;
+    `restyle`: that share of the digits with a style in pendigits.RESTYLES drawn in it);
     "validation" and "held_out" twice each with the page's own brush, as written. Each
     part is (x, labels, writer ids); `limit` keeps a few per part (smoke runs)."""
     parts = dict(zip(("train", "validation", "held_out"), pendigits.by_writer(pendigits.load(path))))
     if limit is not None:
         parts = {name: digits[:max(limit // 10, 10)] for name, digits in parts.items()}
-    return {"train": drawn_inputs(parts["train"], (seed, 0), copies, TRAINING_BRUSH, vary=vary),
+    return {"train": drawn_inputs(parts["train"], (seed, 0), copies, TRAINING_BRUSH, vary=vary, restyle=restyle),
             "validation": drawn_inputs(parts["validation"], (seed, 1), 2),
             "held_out": drawn_inputs(parts["held_out"], (seed, 2), 2)}
 

@@ -5,6 +5,7 @@ import platform
 import numpy as np
 
 from training import calibration, evaluation, people
+from webapp.classifier import load_classifier
 
 NUM_CLASSES = 10
 
@@ -22,10 +23,13 @@ def measure(model, training, val_data, test_data, args, writing=None):
     (`writing["held_out"]`, people's pen digits drawn as the page draws them) are read
     here only. The "not a digit" thresholds keep 99.5 % of real drawn digits
     (evaluation.KEEP_REAL): re-drawn MNIST validation digits and, when given, the
-    validation writers' digits."""
+    validation writers' digits. Everything is measured as the server reads it: through
+    `args.out`'s digits.tflite."""
+    served = load_classifier(args.out / "digits.tflite")
+
     def predict(x):
-        # the few pieces of one drawing go straight through: predict() sets up a pipeline per call
-        return model.predict(x, batch_size=512, verbose=0) if len(x) > 64 else np.asarray(model(x, training=False))
+        parts = [served.predict(x[i:i + 512]) for i in range(0, len(x), 512)]
+        return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
     x_test, y_test = test_data
     probabilities = predict(x_test)
@@ -106,6 +110,7 @@ def reproduce_command(args):
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
              f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled}" if args.pen else "",
              "--pen-vary" if getattr(args, "pen_vary", False) else "",
+             f"--pen-restyle {args.pen_restyle}" if getattr(args, "pen_restyle", 0) else "",
              f"--nondigits {args.nondigits}" if args.nondigits else "",
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",

@@ -62,6 +62,37 @@ def test_varied_leaves_stroke_ends_off_and_bends_a_little(pen_digits):
     assert all(np.allclose(a, b) for a, b in zip(same.strokes, pen_digits[0].strokes))
 
 
+def test_small_head_shrinks_the_nines_head_and_hooks_its_tail(pen_digits):
+    """small_head(): the top of a 9 narrower and shorter by the share asked, the bottom
+    of the stem moved left by the hook asked, every point kept; restyled() changes 9s
+    only, and only the share of the time asked."""
+    nines = [d for d in pen_digits if d.label == 9]
+    assert nines
+    for digit in nines:
+        points = np.concatenate(digit.strokes)
+        top, bottom = points[:, 1].min(), points[:, 1].max()
+        height = bottom - top
+        head = points[:, 1] < top + 0.3 * height
+        out = pendigits.small_head(digit, np.random.default_rng(0), shrink=(0.5, 0.5), hook=(0.0, 0.0))
+        after = np.concatenate(out.strokes)
+        assert [len(s) for s in out.strokes] == [len(s) for s in digit.strokes] and out.label == 9
+        assert np.ptp(after[head], axis=0) == pytest.approx(0.5 * np.ptp(points[head], axis=0))
+        low = points[:, 1] > top + 0.6 * height   # the stem's lower part is left as it was
+        assert np.allclose(after[low], points[low])
+        hooked = np.concatenate(pendigits.small_head(digit, np.random.default_rng(0), (1.0, 1.0), (0.3, 0.3)).strokes)
+        lowest = points[:, 1].argmax()
+        moved = points[lowest, 0] - hooked[lowest, 0]
+        assert moved == pytest.approx(0.3 * height) or moved == 0.0   # 3 times in 10 the tail is left straight
+        assert np.allclose(hooked[~(points[:, 1] > top + 0.7 * height)], points[~(points[:, 1] > top + 0.7 * height)])
+
+    rng = np.random.default_rng(1)
+    others = [d for d in pen_digits if d.label != 9]
+    assert all(pendigits.restyled(d, rng, 1.0) is d for d in others)
+    assert all(pendigits.restyled(d, rng, 0.0) is d for d in nines)
+    changed = sum(pendigits.restyled(d, rng, 0.5) is not d for d in nines * 20)
+    assert 0.35 * len(nines) * 20 < changed < 0.65 * len(nines) * 20
+
+
 def test_placed_at_the_height_and_centre_asked(pen_digits):
     placed = pendigits.place(pen_digits[0], 200, (300, 250))
     points = np.concatenate(placed)
