@@ -9,7 +9,8 @@ inputs, `digit` (1, 28, 28, 1) and `contrast` (1, 10), and these outputs:
 - `conv1` ... `convN`: each convolution layer's activations after its batch norm and ReLU
   (an ensemble: its first member's);
 - `dense`: the hidden dense layer's activations, after its batch norm and ReLU;
-- `probabilities`: the calibrated output, as digits.tflite computes it;
+- `probabilities`: the calibrated output, as digits.keras computes it (digits.tflite, in 8
+  bits, to within evaluation.LITE_TOLERANCE);
 - `evidence`: gradient x input of sum(contrast * logits) for the input. With contrast
   one-hot(answer) - one-hot(runner-up), positive pixels push towards the answer and
   negative ones towards the runner-up.

@@ -164,10 +164,11 @@ def varied(digit, rng, trim=TRIM, wobble=WOBBLE):
 
 def small_head(digit, rng, shrink=HEAD_SHRINK, hook=TAIL_HOOK):
     """A 9 as many people write it and MNIST seldom shows it: a small head on a long stem
-    whose end hooks to the left. MNIST-trained networks read it as a 3. The top of the
-    digit is shrunk towards where the stem leaves the head, by a share drawn from `shrink`,
-    fading out down the stem so the stroke stays whole; the bottom third is bent left by a
-    share of the height drawn from `hook`."""
+    whose end hooks to the left. MNIST-trained networks read it as a 3. The top 30 % of
+    the digit is shrunk by a share drawn from `shrink` towards where the stem leaves the
+    head (the head's right edge, half way down: the stem of a 9 is on its right), the
+    shrinking fading out by 60 % of the height so the stroke stays whole; 7 times in 10
+    the bottom 30 % is bent left, the end by a share of the height drawn from `hook`."""
     points = np.concatenate(digit.strokes)
     top, bottom = points[:, 1].min(), points[:, 1].max()
     height = max(bottom - top, 1.0)

@@ -110,7 +110,7 @@ def reproduce_command(args):
              "--no-augment" if args.no_augment else "", "--no-stroke-augment" if args.no_stroke_augment else "",
              f"--pen {args.pen.name} --pen-copies {args.pen_copies} --styled {args.styled}" if args.pen else "",
              "--pen-vary" if getattr(args, "pen_vary", False) else "",
-             f"--pen-restyle {args.pen_restyle}" if getattr(args, "pen_restyle", 0) else "",
+             f"--pen-restyle {args.pen_restyle}" if args.pen and getattr(args, "pen_restyle", 0) else "",
              f"--nondigits {args.nondigits}" if args.nondigits else "",
              f"--extra {args.extra.name}" if args.extra else "",
              f"--start-from {args.start_from.name}" if args.start_from else "",

@@ -47,9 +47,9 @@ def assert_close(lite, full, rtol=1e-4):
 
 
 def check(model, explain_file, served, x, tolerance=1e-5):
-    """Each input's insides from the explain file against Keras, its probabilities
-    against the served classifier's (within `tolerance`: the served file's weights are
-    8-bit, the explain file's are not)."""
+    """Each input's insides and probabilities from the explain file against Keras, and
+    its probabilities against the served classifier's (within `tolerance`: the served
+    file's weights may be 8-bit, the explain file's are floats)."""
     relus, probabilities = keras_insides(model, x)
     lite = Explainer(explain_file)
     served_p = served.predict(x)
@@ -59,6 +59,7 @@ def check(model, explain_file, served, x, tolerance=1e-5):
         assert len(e.layers) == len(relus) - 1
         for got, want in zip([*e.layers, e.dense], relus):
             assert_close(got, want[i])
+        assert np.abs(e.probabilities - probabilities[i]).max() < 1e-5
         assert np.abs(e.probabilities - served_p[i]).max() < tolerance
         assert e.probabilities.argmax() == served_p[i].argmax()
         assert_close(e.evidence, keras_evidence(model, x[i:i + 1], towards, against)[0], rtol=1e-3)
