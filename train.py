@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from training import augment, calibration, data, explainer, figures, people, report, styles  # noqa: E402
-from training.report import NUM_CLASSES  # noqa: E402
+from webapp.classifier import NUM_CLASSES  # noqa: E402
 from webapp.preprocess import MNIST_SIZE  # noqa: E402
 
 
@@ -286,10 +286,9 @@ def export(model, out):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not 0.0 <= args.teacher_share <= 1.0:
-        raise SystemExit("--teacher-share: a share, from 0 to 1")
-    if not 0.0 <= args.pen_restyle <= 1.0:
-        raise SystemExit("--pen-restyle: a share, from 0 to 1")
+    for flag, share in (("--teacher-share", args.teacher_share), ("--pen-restyle", args.pen_restyle)):
+        if not 0.0 <= share <= 1.0:
+            raise SystemExit(f"{flag}: a share, from 0 to 1")
     if args.freeze_norm and not args.start_from:
         raise SystemExit("--freeze-norm keeps what --start-from learned: give --start-from")
     import keras

@@ -11,6 +11,7 @@ from PIL import Image
 from training import synth
 from training.calibration import with_temperature_applied
 from webapp import png, preprocess, recognise, segment
+from webapp.classifier import NUM_CLASSES
 from webapp.segment import RULES
 
 # Non-digit drawings the app still reads as a digit, kept per kind for the model card's
@@ -66,6 +67,13 @@ def calibration(probabilities, labels, temperature=1.0, bins=10):
 
     labels = np.asarray(labels)
     return {"before": report(probabilities), "after": report(with_temperature_applied(probabilities, temperature))}
+
+
+def predict_all(classifier, x, batch=512):
+    """A classifier's probabilities for any number of inputs, `batch` at a time (an
+    interpreter sized for all of a test set at once would hold all its activations)."""
+    parts = [classifier.predict(x[i:i + batch]) for i in range(0, len(x), batch)]
+    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
 
 
 def read_back(rgba):

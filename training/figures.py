@@ -4,7 +4,8 @@ predictions."""
 
 import numpy as np
 
-from training.report import NUM_CLASSES, member_runs
+from training.report import member_runs
+from webapp.classifier import NUM_CLASSES
 
 
 def plot_report(metrics, probabilities, x_test, y_test, out):

@@ -95,16 +95,25 @@ def painted_path(points):
     return np.concatenate(path)
 
 
+def arc_length(stroke):
+    """The distance along a polyline (n, 2) from its first point to each of its points."""
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+
+
+def points_at(stroke, along, at):
+    """The points of a polyline (n, 2) at the distances `at`, given each point's distance
+    `along` it (arc_length), linearly between its points."""
+    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+
+
 def _resample(stroke, spacing):
     """Points every `spacing` px along a polyline, as a pointer reports them while it moves."""
     if len(stroke) < 2:
         return stroke
-    steps = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
-    along = np.concatenate([[0.0], np.cumsum(steps)])
+    along = arc_length(stroke)
     if along[-1] <= spacing:
         return stroke[[0, -1]]
-    at = np.append(np.arange(0.0, along[-1], spacing), along[-1])
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+    return points_at(stroke, along, np.append(np.arange(0.0, along[-1], spacing), along[-1]))
 
 
 def place(digit, height, centre, spacing=None, slant=0.0):
@@ -130,12 +139,11 @@ def _trimmed(stroke, start, end):
     """The stroke without the first `start` and the last `end` shares of its length."""
     if len(stroke) < 2:
         return stroke
-    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+    along = arc_length(stroke)
     if along[-1] <= 0:
         return stroke
     a, b = start * along[-1], (1.0 - end) * along[-1]
-    at = np.concatenate([[a], along[(along > a) & (along < b)], [b]])
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
+    return points_at(stroke, along, np.concatenate([[a], along[(along > a) & (along < b)], [b]]))
 
 
 def varied(digit, rng, trim=TRIM, wobble=WOBBLE):

@@ -7,8 +7,6 @@ import numpy as np
 from training import calibration, evaluation, people
 from webapp.classifier import load_classifier
 
-NUM_CLASSES = 10
-
 
 def member_runs(training):
     """Each trained network's history and best epoch (a report of one network may keep
@@ -28,8 +26,7 @@ def measure(model, training, val_data, test_data, args, writing=None):
     served = load_classifier(args.out / "digits.tflite")
 
     def predict(x):
-        parts = [served.predict(x[i:i + 512]) for i in range(0, len(x), 512)]
-        return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
+        return evaluation.predict_all(served, x)
 
     x_test, y_test = test_data
     probabilities = predict(x_test)

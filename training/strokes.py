@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from training import pendigits
-from training.evaluation import read_back
+from training.evaluation import predict_all, read_back
 from training.people import PAGE_BRUSH
 from webapp import ROOT
-from webapp.classifier import load_classifier
+from webapp.classifier import NUM_CLASSES, load_classifier
 
 POINTS = 48                         # points along the whole path, evenly spaced by length
 CHANNELS = 5                        # x, y, their steps (x10), 1 where a new stroke begins
@@ -45,7 +45,7 @@ def features(strokes, points=POINTS):
     if along[-1] <= 0:                               # a dot, or dots
         along = np.arange(len(xy), dtype=np.float64)
     at = np.linspace(0.0, along[-1], points)
-    x, y = np.interp(at, along, xy[:, 0]), np.interp(at, along, xy[:, 1])
+    x, y = pendigits.points_at(xy, along, at).T
     stroke = np.cumsum(starts)[np.clip(np.searchsorted(along, at, side="right") - 1, 0, len(xy) - 1)]
     pen_down = np.concatenate([[0.0], np.diff(stroke) > 0])
     return np.stack([x, y, np.gradient(x) * 10, np.gradient(y) * 10, pen_down], axis=1).astype(np.float32)
@@ -72,7 +72,7 @@ def build_model():
             h = layers.Conv1D(filters, width, padding="same", use_bias=False)(h)
             h = layers.ReLU()(layers.BatchNormalization()(h))
     h = layers.Concatenate()([layers.GlobalAveragePooling1D()(h), layers.GlobalMaxPooling1D()(h)])
-    logits = layers.Dense(10, name="logits")(layers.Dropout(0.3)(h))
+    logits = layers.Dense(NUM_CLASSES, name="logits")(layers.Dropout(0.3)(h))
     model = keras.Model(inputs, layers.Softmax(name="probabilities")(logits), name="strokes")
     model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -86,9 +86,7 @@ def page_drawings(digits, rng, classifier):
         strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
         paths.append(features(strokes))
         images.append(read_back(pendigits.paint(strokes, width)))
-    images = np.stack(images)[..., None]
-    probabilities = np.concatenate([classifier.predict(images[i:i + 256]) for i in range(0, len(images), 256)])
-    return np.stack(paths), probabilities
+    return np.stack(paths), predict_all(classifier, np.stack(images)[..., None])
 
 
 def combined(image_p, stroke_p, weight):

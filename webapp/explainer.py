@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.classifier import INPUT_SHAPE, FreeList, ModelFileError, lite_interpreter
+from webapp.classifier import INPUT_SHAPE, NUM_CLASSES, FreeList, ModelFileError, lite_interpreter
 
-NUM_CLASSES = 10
 log = logging.getLogger(__name__)
 
 
