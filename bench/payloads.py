@@ -1,5 +1,6 @@
 """Request bodies like the ones the page sends: a 560x560 RGBA canvas export, as a PNG data
-URL in JSON, with an MNIST test digit drawn on it by training/synth.py.
+URL in JSON, with an MNIST test digit drawn on it by training/synth.py, and the strokes
+that trace it (the page always posts its strokes; the server reads them too).
 
 A benchmark on tiny or blank images would flatter the server: decoding, ink extraction
 and the PNG size all grow with what is on the canvas.
@@ -19,7 +20,8 @@ BRUSH_FRACTION = (0.06, 0.12)  # brush width as a fraction of the height, around
 
 
 def canvas_bodies(count, seed=0):
-    """`count` JSON bodies for POST /api/predict, each a different test digit, size and brush."""
+    """`count` JSON bodies for POST /api/predict, each a different test digit, size and
+    brush, with its strokes."""
     rng = np.random.default_rng(seed)
     with np.load(MNIST_SAMPLE) as data:
         digits = data["x_test"]
@@ -27,8 +29,9 @@ def canvas_bodies(count, seed=0):
     for index in rng.choice(len(digits), size=count, replace=False):
         height = rng.uniform(*HEIGHTS)
         brush = height * rng.uniform(*BRUSH_FRACTION)
-        rgba = synth.render(digits[index] / 255.0, height, brush, synth.random_centre(rng, height))
-        bodies.append(json_body(synth.png_bytes(rgba)))
+        centre = synth.random_centre(rng, height)
+        rgba = synth.render(digits[index] / 255.0, height, brush, centre)
+        bodies.append(json_body(synth.png_bytes(rgba), synth.strokes(digits[index] / 255.0, height, centre)))
     return bodies
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.synth import CANVAS, draw_strokes
+from webapp.strokes import arc_length, points_at
 
 TABLET_SIDE = 500            # the writers wrote in a 500 x 500 box of tablet units, y upward
 HELD_OUT_WRITERS = frozenset({2, 5, 8, 11, 14, 17, 20, 23, 26, 29})   # a fixed third, never trained on
@@ -93,17 +94,6 @@ def painted_path(points):
         start = end
     path.append(points[-1:])
     return np.concatenate(path)
-
-
-def arc_length(stroke):
-    """The distance along a polyline (n, 2) from its first point to each of its points."""
-    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
-
-
-def points_at(stroke, along, at):
-    """The points of a polyline (n, 2) at the distances `at`, given each point's distance
-    `along` it (arc_length), linearly between its points."""
-    return np.stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])], axis=1)
 
 
 def _resample(stroke, spacing):

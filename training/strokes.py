@@ -1,54 +1,37 @@
-"""Reading a digit from its strokes, the pen's path, beside the bitmap: a measurement.
+"""The stroke reader (webapp/stroke_reader.py): a small 1-D convolutional network that
+reads a digit from the pen's path (webapp/strokes.features) beside the digit model.
 
 A bitmap loses the order of the ink: a 9 drawn loop first and a 3 drawn as two arcs can
-leave the same pixels, and the pen's path still tells them apart. This module trains a
-small 1-D convolutional network on the training writers' pen paths and measures, on the
-writers held out, the stroke reader alone, the served digit model on the same drawings,
-and the two combined (a weighted mean of log-probabilities, the weight chosen on the
-validation writers). The server does not use it yet.
+leave the same pixels, and the path still tells them apart. Trained on the training
+writers' pen paths, varied; every validation and held-out writer's digit is then drawn
+once as the page draws it, and the same drawing read both ways: its pointer strokes by the
+stroke reader (through the exported strokes.tflite, the served file), its canvas export by
+the served digit model. The stroke reader's share of the answer (`weight`) and the
+combined answer's temperature are chosen on the validation writers; the held-out writers
+measure the stroke reader alone, the digit model alone and the two combined.
 
-    python -m training.strokes --pen pendigits-train.txt
+    python -m training.strokes --pen pendigits-train.txt --out model
 """
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from training import pendigits
-from training.evaluation import predict_all, read_back
+from training.calibration import fit_temperature
+from training.evaluation import calibration, predict_all, read_back
 from training.people import PAGE_BRUSH
 from webapp import ROOT
 from webapp.classifier import NUM_CLASSES, load_classifier
+from webapp.stroke_reader import combine
+from webapp.strokes import CHANNELS, POINTS, features
 
-POINTS = 48                         # points along the whole path, evenly spaced by length
-CHANNELS = 5                        # x, y, their steps (x10), 1 where a new stroke begins
 TURN, SHEAR, ASPECT = 12.0, 0.2, (0.8, 1.2)   # training augmentation: degrees, x per y, x scale
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)   # the stroke reader's shares tried on validation
-
-
-def features(strokes, points=POINTS):
-    """Strokes (arrays (n, 2) of x, y, y down) -> float32 (points, CHANNELS): the path
-    resampled evenly along its inked length, fitted into [-1, 1] by its longer side, with
-    the step to the next point and a flag where the pen came down again. Independent of
-    how often the pointer was sampled, and of the drawing's size and place."""
-    xy = np.concatenate(strokes).astype(np.float64)
-    starts = np.zeros(len(xy))
-    starts[np.cumsum([0] + [len(s) for s in strokes[:-1]])] = 1
-    low, high = xy.min(axis=0), xy.max(axis=0)
-    xy = (xy - (low + high) / 2) / max(float((high - low).max()), 1e-6) * 2
-    step = np.linalg.norm(np.diff(xy, axis=0), axis=1)
-    step[starts[1:] == 1] = 0.0                      # the pen in the air draws nothing
-    along = np.concatenate([[0.0], np.cumsum(step)])
-    if along[-1] <= 0:                               # a dot, or dots
-        along = np.arange(len(xy), dtype=np.float64)
-    at = np.linspace(0.0, along[-1], points)
-    x, y = pendigits.points_at(xy, along, at).T
-    stroke = np.cumsum(starts)[np.clip(np.searchsorted(along, at, side="right") - 1, 0, len(xy) - 1)]
-    pen_down = np.concatenate([[0.0], np.diff(stroke) > 0])
-    return np.stack([x, y, np.gradient(x) * 10, np.gradient(y) * 10, pen_down], axis=1).astype(np.float32)
 
 
 def augmented(digit, rng):
@@ -84,13 +67,17 @@ def page_drawings(digits, rng, classifier):
     paths, images = [], []
     for digit in digits:
         strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
-        paths.append(features(strokes))
+        paths.append(features([pendigits.painted_path(s) for s in strokes]))   # the path the page posts
         images.append(read_back(pendigits.paint(strokes, width)))
     return np.stack(paths), predict_all(classifier, np.stack(images)[..., None])
 
 
-def combined(image_p, stroke_p, weight):
-    return (1 - weight) * np.log(image_p + 1e-9) + weight * np.log(stroke_p + 1e-9)
+def export(model, out):
+    """strokes.keras, and the same weights as strokes.tflite (floats: the network is small),
+    what the server runs."""
+    import tensorflow as tf
+    model.save(out / "strokes.keras")
+    (out / "strokes.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
 
 
 def measure(args):
@@ -106,32 +93,54 @@ def measure(args):
         paths, image_p = page_drawings(digits, rng, classifier)
         parts[name] = (paths, image_p, np.array([d.label for d in digits]))
 
+    import keras
+    keras.utils.set_random_seed(args.seed)
     started = time.time()
     model = build_model()
     val_paths, _, val_labels = parts["validation"]
     model.fit(x, y, batch_size=128, epochs=args.epochs, verbose=2, validation_data=(val_paths, val_labels))
+    seconds = round(time.time() - started, 1)
+
+    with tempfile.TemporaryDirectory() as scratch:   # measured through the exported file
+        out = args.out or Path(scratch)
+        out.mkdir(parents=True, exist_ok=True)
+        export(model, out)
+        served = load_classifier(out / "strokes.tflite", (POINTS, CHANNELS))
+        strokes_p = {name: predict_all(served, paths) for name, (paths, _, _) in parts.items()}
 
     def accuracy(p, labels):
         return round(float((p.argmax(axis=1) == labels).mean()), 4)
 
-    strokes_p = {name: model.predict(paths, verbose=0) for name, (paths, _, _) in parts.items()}
-    on_validation = [accuracy(combined(parts["validation"][1], strokes_p["validation"], w), parts["validation"][2])
-                     for w in WEIGHTS]
+    _, val_image_p, val_labels = parts["validation"]
+    on_validation = [accuracy(combine(val_image_p, strokes_p["validation"], w), val_labels) for w in WEIGHTS]
     weight = WEIGHTS[int(np.argmax(on_validation))]
+    temperature = round(fit_temperature(combine(val_image_p, strokes_p["validation"], weight), val_labels), 3)
     _, image_p, labels = parts["held_out"]
+    answer = combine(image_p, strokes_p["held_out"], weight, temperature)
     report = {
+        "weight": weight, "temperature": temperature,
         "held_out_digits": int(len(labels)), "training_paths": int(len(x)), "epochs": args.epochs,
-        "seconds": round(time.time() - started, 1),
+        "seconds": seconds,
         "strokes_alone": accuracy(strokes_p["held_out"], labels),
         "digit_model_alone": accuracy(image_p, labels),
-        "weight": weight, "validation_by_weight": dict(zip(map(str, WEIGHTS), on_validation)),
-        "combined": accuracy(combined(image_p, strokes_p["held_out"], weight), labels),
+        "combined": accuracy(answer, labels),
+        "validation_by_weight": dict(zip(map(str, WEIGHTS), on_validation)),
+        "combined_errors": confusion_of_errors(answer, labels),
+        "calibration_held_out": {"ece": calibration(answer, labels)["before"]["ece"]},
+        "command": (f"python -m training.strokes --pen {args.pen.name} --epochs {args.epochs} "
+                    f"--copies {args.copies} --seed {args.seed}" + (f" --limit {args.limit}" if args.limit else "")
+                    + (f" --out {args.out}" if args.out else "")),
     }
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        model.save(args.out / "strokes.keras")
         (args.out / "strokes.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def confusion_of_errors(p, labels):
+    """The errors, as "true->read": count, commonest first."""
+    pairs = [f"{t}->{r}" for t, r in zip(labels, p.argmax(axis=1)) if t != r]
+    kinds, counts = np.unique(pairs, return_counts=True) if pairs else ([], [])
+    return {str(k): int(c) for c, k in sorted(zip(counts, kinds), reverse=True)}
 
 
 def parse_args(argv=None):
@@ -142,7 +151,8 @@ def parse_args(argv=None):
     p.add_argument("--copies", type=int, default=12, help="augmented paths of each training writer's digit")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="a few digits of each part (smoke runs)")
-    p.add_argument("--out", type=Path, default=None, help="where strokes.keras and strokes.json go")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where strokes.keras, strokes.tflite and strokes.json go (the server's: model)")
     return p.parse_args(argv)
 
 

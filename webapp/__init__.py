@@ -23,6 +23,8 @@ DEFAULTS = {
     "GATE_PATH": str(ROOT / "model" / "gate.tflite"),   # the "not a digit" gate (webapp/gate.py); no file: none
     "GATE_ABOVE": None,                       # not a digit when the gate says above this (or a list, as
                                               # REJECT_BELOW); None: the thresholds in gate.json beside it
+    "STROKES_PATH": str(ROOT / "model" / "strokes.tflite"),   # the stroke reader (webapp/stroke_reader.py);
+                                              # no file: drawings are read from their pixels alone
     "DATABASE_URL": None,                     # the feedback store; None: SQLite in the instance folder
     "ADMIN_TOKEN": None,                      # /stats and /api/stats; None: they answer 404
     "KIOSK_IDLE_SECONDS": 30,                 # the kiosk clears an untouched pad after this
@@ -54,12 +56,14 @@ def create_app(config=None):
     from webapp.classifier import load_classifier
     from webapp.explainer import default_path, load_explainer
     from webapp.gate import load_gate
+    from webapp.stroke_reader import load_stroke_reader
 
     # Under gunicorn this runs in each worker, after the fork: TensorFlow is not fork-safe.
     classifier = app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
     gate = app.extensions["gate"] = load_gate(app.config["GATE_PATH"], app.config["GATE_ABOVE"])
+    stroke_reader = app.extensions["stroke_reader"] = load_stroke_reader(app.config["STROKES_PATH"])
     app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
-                                                app.config["REJECT_BELOW"], gate)
+                                                app.config["REJECT_BELOW"], gate, stroke_reader)
     # Missing or unreadable, it only logs: /api/explain answers 503, reading digits goes on.
     app.extensions["explainer"] = load_explainer(app.config["EXPLAIN_PATH"] or default_path(app.config["MODEL_PATH"]))
 

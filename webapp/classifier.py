@@ -27,21 +27,23 @@ class ModelFileError(RuntimeError):
     pass
 
 
-def load_classifier(path):
+def load_classifier(path, input_shape=INPUT_SHAPE):
+    """The model at `path` behind predict(batch), for batches of `input_shape` (the digit
+    model's and the gate's by default)."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path} (set DIGITS_MODEL_PATH, or run train.py)")
     if path.suffix == ".tflite":
-        return LiteClassifier(path)
+        return LiteClassifier(path, input_shape)
     if path.suffix == ".keras":
-        return KerasClassifier(path)
+        return KerasClassifier(path, input_shape)
     raise ModelFileError(f"unknown model format {path.suffix!r}: expected .tflite or .keras")
 
 
-def _check(batch):
+def _check(batch, input_shape):
     batch = np.asarray(batch, dtype=np.float32)
-    if batch.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"expected a batch of shape (N, 28, 28, 1), got {batch.shape}")
+    if batch.shape[1:] != tuple(input_shape):
+        raise ValueError(f"expected a batch of shape (N, {', '.join(map(str, input_shape))}), got {batch.shape}")
     return batch
 
 
@@ -77,14 +79,15 @@ class FreeList:
 
 
 class LiteClassifier:
-    def __init__(self, path):
+    def __init__(self, path, input_shape=INPUT_SHAPE):
         self.path = Path(path)
+        self.input_shape = tuple(input_shape)
         model = self.path.read_bytes()
         self._interpreters = FreeList(lambda: _Sized(lite_interpreter(model)))
-        self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))  # fail now, not at the first request
+        self.predict(np.zeros((1, *self.input_shape), np.float32))  # fail now, not at the first request
 
     def predict(self, batch):
-        batch = _check(batch)
+        batch = _check(batch, self.input_shape)
         with self._interpreters.borrowed() as sized:
             return sized.run(batch)
 
@@ -102,7 +105,7 @@ class _Sized:
     def run(self, batch):
         interpreter = self.interpreter
         if self.batch != len(batch):
-            interpreter.resize_tensor_input(self.input, [len(batch), *INPUT_SHAPE])
+            interpreter.resize_tensor_input(self.input, list(batch.shape))
             interpreter.allocate_tensors()
             self.batch = len(batch)
         interpreter.set_tensor(self.input, batch)
@@ -111,14 +114,15 @@ class _Sized:
 
 
 class KerasClassifier:
-    def __init__(self, path):
+    def __init__(self, path, input_shape=INPUT_SHAPE):
         import keras
         import tensorflow as tf
         self.path = Path(path)
+        self.input_shape = tuple(input_shape)
         model = keras.models.load_model(self.path, compile=False)
         self._call = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                                 input_signature=[tf.TensorSpec([None, *INPUT_SHAPE], tf.float32)])
-        self.predict(np.zeros((1, *INPUT_SHAPE), np.float32))
+                                 input_signature=[tf.TensorSpec([None, *self.input_shape], tf.float32)])
+        self.predict(np.zeros((1, *self.input_shape), np.float32))
 
     def predict(self, batch):
-        return self._call(_check(batch)).numpy()
+        return self._call(_check(batch, self.input_shape)).numpy()

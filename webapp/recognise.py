@@ -8,6 +8,10 @@ drawing is read as, the lower each one's threshold) and kept in its report,
 model/metrics.json; or, with a gate (webapp/gate.py), the gate's probability that the
 input is not a digit at all above the gate's own threshold for that many digits, or
 above its stricter `beside` threshold for a piece beside one that is not a digit.
+
+Where the page posted the strokes and a stroke reader is installed (webapp/stroke_reader.py),
+which digit it is comes from the pixels and the pen's path together; whether it is a
+digit at all is still the digit model's confidence and the gate's, as measured for them.
 """
 
 from dataclasses import dataclass, field, replace
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from webapp import preprocess, segment
+from webapp.strokes import piece_strokes
 
 # Below this confidence the answer is shown as a guess ("4? or 9"), not as a fact.
 UNCERTAIN_BELOW = 0.6
@@ -29,6 +34,7 @@ class Reading:
     reject_below: float = 0.0         # below this confidence it is not read as a digit at all
     outside: float = None             # the gate's probability that it is not a digit (None: no gate)
     outside_above: float = 1.0        # ... above this it is not read as a digit
+    image_confidence: float = None    # the digit model's own confidence, when the strokes were read too
 
     @property
     def digit(self):
@@ -48,7 +54,8 @@ class Reading:
 
     @property
     def is_digit(self):
-        return self.confidence >= self.reject_below and (self.outside is None or self.outside <= self.outside_above)
+        judged = self.confidence if self.image_confidence is None else self.image_confidence
+        return judged >= self.reject_below and (self.outside is None or self.outside <= self.outside_above)
 
     @property
     def png(self):
@@ -58,7 +65,8 @@ class Reading:
         body = {"digit": self.digit, "confidence": round(self.confidence, 4),
                 "probabilities": [round(float(p), 4) for p in self.probabilities],
                 "uncertain": self.uncertain, "runner_up": self.runner_up, "is_digit": self.is_digit,
-                "outside": None if self.outside is None else round(float(self.outside), 4)}
+                "outside": None if self.outside is None else round(float(self.outside), 4),
+                "strokes_read": self.image_confidence is not None}
         if self.box is not None:
             body["box"] = self.box
         return body
@@ -93,19 +101,23 @@ class Reader:
     max_pixels: int = preprocess.DEFAULT_MAX_PIXELS
     reject_below: object = 0.0   # see reject_threshold
     gate: object = None          # webapp.gate.Gate, or None
+    stroke_reader: object = None   # webapp.stroke_reader.StrokeReader, or None
 
     def read(self, data, strokes=None):
-        return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes, self.gate)
+        return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes, self.gate,
+                          self.stroke_reader)
 
 
 def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, reject_below=0.0, strokes=None,
-               gate=None):
+               gate=None, stroke_reader=None):
     """Image bytes -> Result. Raises preprocess.PreprocessError for what cannot be read.
 
     `reject_below`: see reject_threshold. `strokes`, the pen strokes that drew the image
     (polylines of (x, y) in its pixels, in the order drawn), if known, help tell touching
     digits apart. `gate` (webapp.gate.Gate), if given, reads the whole drawing and each
-    piece in one batch once segmentation is done."""
+    piece in one batch once segmentation is done. `stroke_reader`
+    (webapp.stroke_reader.StrokeReader), if given with the strokes, reads each piece's
+    own strokes too, and each reading's digit comes from both."""
     ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
     read = {}   # (box, mask) -> (input, probabilities): no piece is prepared or predicted twice
@@ -137,20 +149,38 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     outside = [None] * (len(digits) + 1)
     if gate is not None:
         outside = [float(v) for v in gate.outside(np.stack([whole_input, *(x for x, _ in digits)])[..., None])]
-    whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
-                    outside_above=_gate_threshold(gate, 1))
+    shapes = [((0, 0, *ink.shape), preprocess.ink_mask(ink)), *((p.box, p.mask) for p in pieces[:len(digits)])]
+    answers = with_strokes([whole_p, *(p for _, p in digits)], shapes, strokes, stroke_reader)
+    whole = Reading(answers[0][0], whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
+                    outside_above=_gate_threshold(gate, 1), image_confidence=answers[0][1])
     if len(pieces) > 1:
         each = reject_threshold(reject_below, len(pieces))   # a digit among others: a number's threshold
         above = _gate_threshold(gate, len(pieces))
         readings = []
-        for (x, p), piece, out in zip(digits, pieces, outside[1:]):
+        for (x, _), (p, image_confidence), piece, out in zip(digits, answers[1:], pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
-            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above))
+            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence))
         return Result(whole, beside_not_a_digit(readings, gate), size)
     # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
-    return Result(whole, [Reading(whole.probabilities, whole.pixels, [x + left, y + top, w, h], whole.reject_below,
-                                  whole.outside, whole.outside_above)], size)
+    return Result(whole, [replace(whole, box=[x + left, y + top, w, h])], size)
+
+
+def with_strokes(probabilities, shapes, strokes, stroke_reader):
+    """(probabilities, image_confidence) for each reading: the digit model's
+    `probabilities` and None, or, where the stroke reader could read the strokes that drew
+    that shape of ink ((box, mask) in the ink's box, as `strokes`), both readers' answer
+    and the digit model's own confidence. All the shapes' strokes are read in one batch."""
+    answers = [(p, None) for p in probabilities]
+    if not strokes or stroke_reader is None:
+        return answers
+    paths = [piece_strokes(strokes, box, mask) for box, mask in shapes]
+    read = [k for k, path in enumerate(paths) if path is not None]
+    if read:
+        stroke_p = stroke_reader.read([paths[k] for k in read])
+        for k, p in zip(read, stroke_p):
+            answers[k] = (stroke_reader.combine(probabilities[k], p), float(probabilities[k].max()))
+    return answers
 
 
 def beside_not_a_digit(readings, gate):

@@ -25,6 +25,7 @@ export class LookView {
     this.evidence = $('#look-evidence');
     this.why = $('#look-why');
     this.dense = $('#look-dense');
+    this.paths = $('#look-paths');
     this.stages = Array.from(root.querySelectorAll('.look-stage'), (li) => ({
       stage: Number(li.dataset.stage), tiles: li.querySelector('.look-tiles'),
     }));
@@ -81,6 +82,7 @@ export class LookView {
     }
     this._strip(data.dense ? data.dense.values : []);
     this._bars(data.probabilities || [], digit, against);
+    this.paths.hidden = data.strokes_read !== true;
   }
 
   _number(number, index) {

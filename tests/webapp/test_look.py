@@ -77,6 +77,8 @@ def test_the_view_opens_and_follows_the_drawing(page, live_server):
     page.wait_for_function("() => document.getElementById('look-evidence').naturalWidth === 28", timeout=TIMEOUT)
     expect(page.locator(".look-bar.win")).to_have_attribute("data-output", "1")
     expect(page.locator("#look-why")).to_contain_text("say 1")
+    assert answer["strokes_read"]
+    expect(page.locator("#look-paths")).to_be_visible()   # "with the path your pen took"
 
     page.click("#clear")
     expect(page.locator("#look")).to_have_attribute("data-state", "empty")

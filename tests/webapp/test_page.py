@@ -576,6 +576,7 @@ def test_the_posted_drawing_is_at_most_560_px(browser, live_server, screenshot_d
 
         response = requests[-1].response().json()
         assert response["number"] == "107", response
+        assert [d["strokes_read"] for d in response["digits"]] == [True] * 3   # each digit's own strokes read too
         expect(page.locator("#number")).to_have_attribute("data-number", "107")
         expect(page.locator("#boxes")).to_have_attribute("data-boxes", "3")
         assert state["state"] == ("uncertain" if reading_shown(page, response)["uncertain"] else "confident")

@@ -1,0 +1,62 @@
+"""The stroke reader: a small network beside the digit model that reads a digit from the
+pen's path (webapp/strokes.py's features) rather than its pixels. Made by
+`python -m training.strokes`; see model/README.md.
+
+strokes.tflite takes (N, POINTS, CHANNELS) and answers (N, 10) probabilities. strokes.json
+beside it holds `weight`, the stroke reader's share of the answer, and `temperature`, both
+chosen on the validation writers: the answer is the softmax of
+((1 - weight) * log p_image + weight * log p_strokes) / temperature (`combine`). No file:
+no stroke reader, and every drawing is read from its pixels alone.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from webapp.classifier import load_classifier
+from webapp.strokes import CHANNELS, POINTS, features
+
+log = logging.getLogger(__name__)
+
+FLOOR = 1e-9   # a probability of 0 is read as this: no reader's answer is ever quite ruled out
+
+
+def combine(image_p, stroke_p, weight, temperature=1.0):
+    """The digit model's and the stroke reader's probabilities (..., 10) as one answer: a
+    weighted mean of their log-probabilities, divided by `temperature`, normalised."""
+    logits = ((1 - weight) * np.log(np.asarray(image_p, dtype=np.float64) + FLOOR)
+              + weight * np.log(np.asarray(stroke_p, dtype=np.float64) + FLOOR)) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    p = np.exp(logits)
+    return (p / p.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class StrokeReader:
+    model: object          # predict(batch) -> (N, 10); runs as the classifier does
+    weight: float          # the stroke reader's share of the answer
+    temperature: float = 1.0
+
+    def read(self, paths):
+        """The probabilities (N, 10) of each path, a list of strokes (see strokes.features)."""
+        return np.asarray(self.model.predict(np.stack([features(strokes) for strokes in paths])))
+
+    def combine(self, image_p, stroke_p):
+        return combine(image_p, stroke_p, self.weight, self.temperature)
+
+
+def load_stroke_reader(path):
+    """The stroke reader at `path`, with its weight and temperature from strokes.json beside
+    it; None when there is no file there, or no weight for it."""
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        report = json.loads(Path(path).with_name("strokes.json").read_text())
+        weight, temperature = float(report["weight"]), float(report.get("temperature", 1.0))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("stroke reader %s not used: no weight in strokes.json beside it (%s)", path, error)
+        return None
+    return StrokeReader(load_classifier(path, (POINTS, CHANNELS)), weight, temperature)
