@@ -188,6 +188,16 @@ def requests(rng):
     yield "json-comb-with-strokes", "application/json", json.dumps(
         {"image": "data:image/png;base64," + base64.b64encode(comb).decode(),
          "strokes": [[[6 + k * 11, 40], [6 + k * 11, 520]] for k in range(47)] + [[[6, 520], [512, 520]]]}).encode()
+    bars = np.zeros((560, 560, 4), np.uint8)   # eight 1s side by side, and strokes on their ink
+    for k in range(8):
+        bars[150:400, 30 + 65 * k:40 + 65 * k] = 255
+    bars_image = "data:image/png;base64," + base64.b64encode(png.encode(bars)).decode()
+    yield "json-bars-20k-one-point-strokes", "application/json", json.dumps(
+        {"image": bars_image,
+         "strokes": [[[35.0 + 65 * (i % 8), 150.0 + (i // 8) % 250]] for i in range(20_000)]}).encode()
+    yield "json-bars-48-strokes-of-400-points", "application/json", json.dumps(
+        {"image": bars_image, "strokes": [[[35.0 + 65 * (i % 8), 150.0 + j * 0.6] for j in range(400)]
+                                          for i in range(48)]}).encode()
     yield "json-deep-nesting", "application/json", b"[" * 100_000 + b"]" * 100_000
     yield "json-as-text-plain", "text/plain", json.dumps({"image": image}).encode()
     yield "json-huge-number", "application/json", b'{"image": "%s", "strokes": [[[1e999, 1]]]}' % image.encode()

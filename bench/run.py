@@ -158,7 +158,8 @@ def main(argv=None):
                     "other_programs_cpu_s": foreign},
         "settings": {"duration_s": args.duration, "levels": args.levels, "sequential_s": args.sequential,
                      "stage_requests": args.stage_requests, "payloads": PAYLOAD_COUNT,
-                     "payload": "560x560 RGBA PNG canvas export of an MNIST test digit (training/synth.py)"},
+                     "payload": "560x560 RGBA PNG canvas export of an MNIST test digit, and its strokes "
+                                "(training/synth.py)"},
         "project": project,
         "project_other_model": project_other,
         "baseline": baseline,

@@ -17,9 +17,9 @@ from unittest import mock
 
 import numpy as np
 
-from webapp import create_app, preprocess, segment
+from webapp import create_app, preprocess, recognise, segment
 
-STAGES = ("read_ink", "to_mnist", "split_digits", "inference", "encode_png", "json_dumps",
+STAGES = ("read_ink", "to_mnist", "split_digits", "inference", "strokes", "encode_png", "json_dumps",
           "flask_and_rest")
 
 
@@ -30,6 +30,7 @@ def time_stages(bodies, model_path, count):
     targets = [(preprocess, "read_ink", "read_ink"),
                (preprocess, "to_mnist", "to_mnist"), (segment, "split_digits", "split_digits"),
                (app.extensions["classifier"], "predict", "inference"),
+               (recognise, "with_strokes", "strokes"),   # the stroke reader: its features and its network
                (preprocess, "to_png", "encode_png"), (app.json, "dumps", "json_dumps")]
     clock = _StageClock()
     samples = {stage: [] for stage in (*STAGES, "total")}

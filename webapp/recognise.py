@@ -27,7 +27,9 @@ UNCERTAIN_BELOW = 0.6
 
 @dataclass
 class Reading:
-    """The model's reading of one 28x28 input."""
+    """The reading of one 28x28 input: the digit model's, or, where its strokes were read
+    too, the digit model's and the stroke reader's together (`image_confidence` then keeps
+    the digit model's own confidence, which the "not a digit" rule judges)."""
     probabilities: np.ndarray
     pixels: np.ndarray          # the 28x28 input the network saw
     box: list = field(default=None)   # [x, y, w, h] in the image's pixels
@@ -149,19 +151,23 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     outside = [None] * (len(digits) + 1)
     if gate is not None:
         outside = [float(v) for v in gate.outside(np.stack([whole_input, *(x for x, _ in digits)])[..., None])]
-    shapes = [((0, 0, *ink.shape), preprocess.ink_mask(ink)), *((p.box, p.mask) for p in pieces[:len(digits)])]
-    answers = with_strokes([whole_p, *(p for _, p in digits)], shapes, strokes, stroke_reader)
-    whole = Reading(answers[0][0], whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
-                    outside_above=_gate_threshold(gate, 1), image_confidence=answers[0][1])
+    whole = Reading(whole_p, whole_input, reject_below=reject_threshold(reject_below, 1), outside=outside[0],
+                    outside_above=_gate_threshold(gate, 1))
     if len(pieces) > 1:
         each = reject_threshold(reject_below, len(pieces))   # a digit among others: a number's threshold
         above = _gate_threshold(gate, len(pieces))
+        answers = with_strokes([p for _, p in digits], [(piece.box, piece.mask) for piece in pieces], strokes,
+                               stroke_reader)
         readings = []
-        for (x, _), (p, image_confidence), piece, out in zip(digits, answers[1:], pieces, outside[1:]):
+        for (x, _), (p, image_confidence), piece, out in zip(digits, answers, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
             readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence))
         return Result(whole, beside_not_a_digit(readings, gate), size)
-    # one digit: its entry is the whole reading, boxed (by the ink's box if all of it is specks)
+    # one digit (the commonest drawing): all the strokes are its strokes, and its entry is
+    # the whole reading, boxed (by the ink's box if all of it is specks)
+    [(p, image_confidence)] = with_strokes([whole_p], [((0, 0, *ink.shape), preprocess.ink_mask(ink))], strokes,
+                                           stroke_reader)
+    whole = replace(whole, probabilities=p, image_confidence=image_confidence)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [replace(whole, box=[x + left, y + top, w, h])], size)
 
@@ -172,7 +178,8 @@ def with_strokes(probabilities, shapes, strokes, stroke_reader):
     that shape of ink ((box, mask) in the ink's box, as `strokes`), both readers' answer
     and the digit model's own confidence. All the shapes' strokes are read in one batch."""
     answers = [(p, None) for p in probabilities]
-    if not strokes or stroke_reader is None:
+    if (not strokes or stroke_reader is None or len(strokes) > segment.RULES.max_strokes
+            or sum(map(len, strokes)) > segment.RULES.max_stroke_points):   # past these, not writing
         return answers
     paths = [piece_strokes(strokes, box, mask) for box, mask in shapes]
     read = [k for k, path in enumerate(paths) if path is not None]

@@ -56,7 +56,9 @@ def load_stroke_reader(path):
     try:
         report = json.loads(Path(path).with_name("strokes.json").read_text())
         weight, temperature = float(report["weight"]), float(report.get("temperature", 1.0))
+        if not (0.0 <= weight <= 1.0 and temperature > 0.0):
+            raise ValueError(f"weight {weight} must be in [0, 1] and temperature {temperature} above 0")
     except (OSError, ValueError, KeyError, TypeError) as error:
-        log.warning("stroke reader %s not used: no weight in strokes.json beside it (%s)", path, error)
+        log.warning("stroke reader %s not used: no usable weight in strokes.json beside it (%s)", path, error)
         return None
     return StrokeReader(load_classifier(path, (POINTS, CHANNELS)), weight, temperature)

@@ -35,21 +35,22 @@ def features(strokes, points=POINTS):
     longer side, with the step to the next point and a flag where the pen came down again.
     Independent of how often the pointer was sampled, and of the drawing's size and place."""
     xy = np.concatenate(strokes).astype(np.float64)
-    starts = np.zeros(len(xy))
-    starts[np.cumsum([0] + [len(s) for s in strokes[:-1]])] = 1
+    firsts = np.cumsum([len(s) for s in strokes[:-1]], dtype=np.int64)   # where each later stroke begins
     low, high = xy.min(axis=0), xy.max(axis=0)
-    xy = (xy - (low + high) / 2) / max(float((high - low).max()), 1e-6) * 2
-    step = np.linalg.norm(np.diff(xy, axis=0), axis=1)
-    step[starts[1:] == 1] = 0.0                      # the pen in the air draws nothing
+    xy = (xy - (low + high) / 2) * (2 / max(float((high - low).max()), 1e-6))
+    step = np.hypot(*np.diff(xy, axis=0).T)
+    step[firsts - 1] = 0.0                           # the pen in the air draws nothing
     along = np.concatenate([[0.0], np.cumsum(step)])
     if along[-1] <= 0:                               # a dot, or dots
         along = np.arange(len(xy), dtype=np.float64)
     at = np.linspace(0.0, along[-1], points)
-    x, y = points_at(xy, along, at).T
-    stroke = np.cumsum(starts)[np.clip(np.searchsorted(along, at, side="right") - 1, 0, len(xy) - 1)]
+    path = points_at(xy, along, at)
+    stroke = np.searchsorted(firsts, np.searchsorted(along, at, side="right") - 1, side="right")
     pen_down = np.concatenate([[0.0], np.diff(stroke) > 0])
-    return np.stack([x, y, np.gradient(x) * STEP_SCALE, np.gradient(y) * STEP_SCALE, pen_down],
-                    axis=1).astype(np.float32)
+    steps = np.empty_like(path)                      # central differences, one-sided at the ends
+    steps[1:-1] = (path[2:] - path[:-2]) / 2
+    steps[0], steps[-1] = path[1] - path[0], path[-1] - path[-2]
+    return np.concatenate([path, steps * STEP_SCALE, pen_down[:, None]], axis=1).astype(np.float32)
 
 
 def piece_strokes(strokes, box, mask):
@@ -58,29 +59,33 @@ def piece_strokes(strokes, box, mask):
     points on the piece's ink, in the order drawn, a run where the stroke leaves the piece
     and comes back counting as a stroke of its own. None when the strokes did not draw
     this ink (too few of their points near it lie on it, or they miss much of it): the
-    piece is then read from its pixels alone."""
+    piece is then read from its pixels alone. All strokes' points are looked up at once."""
     top, left, bottom, right = box
-    near = np.zeros((bottom - top + 2 * ON_INK, right - left + 2 * ON_INK), dtype=bool)
-    for dy in range(2 * ON_INK + 1):                 # the ink grown by ON_INK pixels (a square)
-        for dx in range(2 * ON_INK + 1):
-            near[dy:dy + mask.shape[0], dx:dx + mask.shape[1]] |= mask
-    runs, near_box, on_ink = [], 0, 0
-    for stroke in strokes:
-        column = np.floor(stroke[:, 0]).astype(np.int64) - left + ON_INK
-        row = np.floor(stroke[:, 1]).astype(np.int64) - top + ON_INK
-        inside = (row >= 0) & (row < near.shape[0]) & (column >= 0) & (column < near.shape[1])
-        on = np.zeros(len(stroke), dtype=bool)
-        on[inside] = near[row[inside], column[inside]]
-        near_box += int(inside.sum())
-        on_ink += int(on.sum())
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
-        runs += [stroke[a:b] for a, b in zip(edges[::2], edges[1::2])]
-    if len(runs) > 1:   # a neighbour's stroke grazing this piece's edge is not part of it
-        runs = [run for run in runs if arc_length(run)[-1] > 2 * ON_INK] or runs
-    if not runs or on_ink < MIN_ON_INK * near_box:
+    height, width = mask.shape
+    xy = np.concatenate(strokes)
+    stroke = np.repeat(np.arange(len(strokes)), [len(s) for s in strokes])
+    row = np.floor(xy[:, 1]).astype(np.int64) - top
+    column = np.floor(xy[:, 0]).astype(np.int64) - left
+    inside = (row >= -ON_INK) & (row < height + ON_INK) & (column >= -ON_INK) & (column < width + ON_INK)
+    offsets = np.arange(-ON_INK, ON_INK + 1)
+    rows, columns = row[inside, None, None] + offsets[:, None], column[inside, None, None] + offsets
+    looked = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)   # the square around each point
+    on = np.zeros(len(xy), dtype=bool)
+    on[inside] = (mask[rows.clip(0, height - 1), columns.clip(0, width - 1)] & looked).any(axis=(1, 2))
+    if not on.any() or on.sum() < MIN_ON_INK * inside.sum():
         return None
-    xy = np.concatenate(runs)
-    span = xy.max(axis=0) - xy.min(axis=0)
+    # runs: stretches of points on the ink within one stroke
+    breaks = np.flatnonzero((np.diff(on.astype(np.int8)) != 0) | (np.diff(stroke) != 0)) + 1
+    starts, ends = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(xy)]])
+    kept = on[starts]
+    if kept.sum() > 1:   # a neighbour's stroke grazing this piece's edge is not part of it
+        along = arc_length(xy)   # across pen lifts too, but a run lies within one stroke
+        long_enough = along[ends - 1] - along[starts] > 2 * ON_INK
+        if (kept & long_enough).any():
+            kept &= long_enough
+    runs = [xy[a:b] for a, b in zip(starts[kept], ends[kept])]
+    points = xy[np.repeat(kept, ends - starts)]
+    span = points.max(axis=0) - points.min(axis=0)
     longer = int(np.argmax([right - left, bottom - top]))
     if span[longer] + 2 * ON_INK < MIN_SPAN * (right - left, bottom - top)[longer]:
         return None

@@ -4,6 +4,7 @@ import numpy as np
 
 from training import strokes
 from webapp import ROOT
+from webapp.stroke_reader import load_stroke_reader
 from webapp.strokes import features
 
 
@@ -28,3 +29,5 @@ def test_smoke_run_reports_each_reader_and_the_weight_chosen(tmp_path):
     assert report["temperature"] > 0 and report["command"].startswith("python -m training.strokes")
     for name in ("strokes.keras", "strokes.tflite", "strokes.json"):
         assert (tmp_path / name).exists()
+    served = load_stroke_reader(tmp_path / "strokes.tflite")   # what it made, the server can load
+    assert (served.weight, served.temperature) == (report["weight"], report["temperature"])

@@ -29,7 +29,7 @@ def test_features_do_not_depend_on_size_place_or_sampling(pen_digits):
         placed = pendigits.place(digit, 300.0, (200.0, 260.0), spacing=1.0)
         g = features(placed)
         assert np.abs(f[:, :2] - g[:, :2]).max() < 0.05
-        assert f[:, 4].sum() <= len(digit.strokes) - 1
+        assert f[:, 4].sum() == len(digit.strokes) - 1
     two = features([np.array([[0.0, 0.0], [0.0, 10.0]]), np.array([[5.0, 0.0], [5.0, 10.0]])])
     assert two[:, 4].sum() == 1                       # two strokes: the pen came down again once
     assert np.allclose(two[[0, -1], :2], [[-0.5, -1.0], [0.5, 1.0]])   # 10 tall fills [-1, 1]; 5 apart: +-0.5
@@ -94,7 +94,10 @@ def test_the_stroke_reader_is_optional_and_needs_its_weight(tmp_path, caplog):
     shutil.copy(STROKES_MODEL, tmp_path / "strokes.tflite")
     with caplog.at_level(logging.WARNING):
         assert load_stroke_reader(tmp_path / "strokes.tflite") is None     # no strokes.json: no weight
-    assert "no weight" in caplog.text
+    assert "no usable weight" in caplog.text
+    for nonsense in ('{"weight": 1.5}', '{"weight": 0.3, "temperature": 0}', '{"weight": "a lot"}'):
+        (tmp_path / "strokes.json").write_text(nonsense)
+        assert load_stroke_reader(tmp_path / "strokes.tflite") is None
     (tmp_path / "strokes.json").write_text('{"weight": 0.3}')
     reader = load_stroke_reader(tmp_path / "strokes.tflite")
     assert reader.weight == 0.3 and reader.temperature == 1.0
@@ -137,15 +140,35 @@ def test_the_answer_joins_both_readers_and_the_pixels_judge_what_is_a_digit(app,
     assert changed > 0   # where both are all but certain, the rounded answers are the same
 
 
-def test_each_digit_of_a_number_is_read_with_its_own_strokes(client, pen_digits):
+def test_each_digit_of_a_number_is_read_with_its_own_strokes(app, client, pen_digits):
+    reader = app.extensions["stroke_reader"]
     (a, a_strokes), (b, b_strokes) = [(d, pendigits.place(d, 160.0, (280.0, x), spacing=4.0))
                                       for d, x in ((pen_digits[0], 150.0), (pen_digits[1], 400.0))]
     strokes = a_strokes + b_strokes
     png = synth.png_bytes(pendigits.paint(strokes, 14.0))
     image = "data:image/png;base64," + base64.b64encode(png).decode()
     posted = [[[float(x), float(y)] for x, y in s] for s in strokes]
+    plain = client.post("/api/predict", json={"image": image}).get_json()
     body = client.post("/api/predict", json={"image": image, "strokes": posted}).get_json()
     assert body["number"] == f"{a.label}{b.label}" and [d["strokes_read"] for d in body["digits"]] == [True, True]
+    assert not body["strokes_read"]   # the whole drawing read as one digit: not one digit's strokes
+    for digit, pixels, own in zip(body["digits"], plain["digits"], (a_strokes, b_strokes)):
+        expected = combine(np.array(pixels["probabilities"]), reader.read([own])[0], reader.weight, reader.temperature)
+        assert np.allclose(digit["probabilities"], expected, atol=2e-3)
+
+
+def test_without_a_stroke_reader_or_past_the_limits_the_pixels_answer_alone(client, pen_digits, tmp_path):
+    from webapp import create_app
+    from webapp.segment import RULES
+    image, strokes = _posted(pen_digits[3], np.random.default_rng(1))
+    plain = client.post("/api/predict", json={"image": image}).get_json()
+    too_many = strokes * (RULES.max_strokes // len(strokes) + 1)   # the same strokes over and over: not writing
+    body = client.post("/api/predict", json={"image": image, "strokes": too_many}).get_json()
+    assert not body["strokes_read"] and body["probabilities"] == plain["probabilities"]
+    bare = create_app({"TESTING": True, "STROKES_PATH": str(tmp_path / "none.tflite"),
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}"}).test_client()
+    body = bare.post("/api/predict", json={"image": image, "strokes": strokes}).get_json()
+    assert not body["strokes_read"] and body["probabilities"] == plain["probabilities"]
 
 
 def test_a_reading_is_judged_a_digit_by_the_pixels_confidence():
