@@ -245,14 +245,16 @@ def measure(port, browser, writers, args):
                                                     np.random.default_rng(args.seed + 1), PAD_BRUSH, False))
     for name, touch, count, viewport in (("browser_mouse", False, args.mouse, (1280, 800)),
                                          ("browser_touch", True, args.touch, (820, 1180))):
-        if not count:
+        numbers = args.numbers if name == "browser_mouse" else 0   # numbers are written with the mouse
+        if not (count or numbers):
             continue
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=touch)
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
         driver = PageDriver(page, touch)
-        done(name, browser_digits(driver, writers, count, rng))
-        if name == "browser_mouse" and args.numbers:
+        if count:
+            done(name, browser_digits(driver, writers, count, rng))
+        if numbers:
             done("browser_numbers", browser_numbers(driver, writers, args.numbers, rng))
         context.close()
     return results
