@@ -9,7 +9,7 @@ writer, and its strokes as a pointer moves through them at a given height and pl
 import numpy as np
 
 from bench import payloads
-from training import pendigits, synth
+from training import evaluation, pendigits, synth
 from training.people import PAGE_BRUSH as PAD_BRUSH   # the page's brush on its 560 px export
 HEIGHTS = (70, 480)          # digit heights on the 560 px canvas, drawn uniformly between
 BRUSH = (0.06, 0.2)          # brush width as a share of the digit height (MNIST re-drawn)
@@ -111,12 +111,8 @@ def summary(records):
     confusion of the errors (label -> what was shown, "-" for nothing)."""
     def share(rows):
         return round(sum(str(label) == shown for label, _, shown in rows) / max(len(rows), 1), 4)
-    errors = {}
-    for label, _, shown in records:
-        if str(label) != shown:
-            errors[f"{label}->{shown or '-'}"] = errors.get(f"{label}->{shown or '-'}", 0) + 1
     writers = sorted({w for _, w, _ in records if w is not None})
     return {"count": len(records), "accuracy": share(records),
             "per_digit": {str(d): share([r for r in records if r[0] == d]) for d in range(10)},
             **({"per_writer": {str(w): share([r for r in records if r[1] == w]) for w in writers}} if writers else {}),
-            "misread": dict(sorted(errors.items(), key=lambda kv: -kv[1]))}
+            "misread": evaluation.misread((label, shown or "-") for label, _, shown in records)}

@@ -49,6 +49,15 @@ def classification_report(probabilities, labels):
             "confusion_matrix": confusion.tolist()}
 
 
+def misread(pairs):
+    """The errors among (truth, read) pairs, as {"truth->read": count}, commonest first."""
+    errors = {}
+    for truth, read in pairs:
+        if str(truth) != str(read):
+            errors[f"{truth}->{read}"] = errors.get(f"{truth}->{read}", 0) + 1
+    return dict(sorted(errors.items(), key=lambda kv: -kv[1]))
+
+
 def calibration(probabilities, labels, temperature=1.0, bins=10):
     """Expected calibration error and reliability bins, before and after a temperature."""
     def report(p):

@@ -23,7 +23,7 @@ import numpy as np
 
 from training import pendigits
 from training.calibration import fit_temperature
-from training.evaluation import calibration, predict_all, read_back
+from training.evaluation import calibration, misread, predict_all, read_back
 from training.people import PAGE_BRUSH
 from webapp import ROOT
 from webapp.classifier import NUM_CLASSES, load_classifier
@@ -125,7 +125,7 @@ def measure(args):
         "digit_model_alone": accuracy(image_p, labels),
         "combined": accuracy(answer, labels),
         "validation_by_weight": dict(zip(map(str, WEIGHTS), on_validation)),
-        "combined_errors": confusion_of_errors(answer, labels),
+        "combined_errors": misread(zip(labels, answer.argmax(axis=1))),
         "calibration_held_out": {"ece": calibration(answer, labels)["before"]["ece"]},
         "command": (f"python -m training.strokes --pen {args.pen.name} --epochs {args.epochs} "
                     f"--copies {args.copies} --seed {args.seed}" + (f" --limit {args.limit}" if args.limit else "")
@@ -134,13 +134,6 @@ def measure(args):
     if args.out:
         (args.out / "strokes.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
-
-
-def confusion_of_errors(p, labels):
-    """The errors, as "true->read": count, commonest first."""
-    pairs = [f"{t}->{r}" for t, r in zip(labels, p.argmax(axis=1)) if t != r]
-    kinds, counts = np.unique(pairs, return_counts=True) if pairs else ([], [])
-    return {str(k): int(c) for c, k in sorted(zip(counts, kinds), reverse=True)}
 
 
 def parse_args(argv=None):

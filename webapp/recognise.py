@@ -156,32 +156,30 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
     if len(pieces) > 1:
         each = reject_threshold(reject_below, len(pieces))   # a digit among others: a number's threshold
         above = _gate_threshold(gate, len(pieces))
-        answers = with_strokes([p for _, p in digits], [(piece.box, piece.mask) for piece in pieces], strokes,
-                               stroke_reader)
+        answers = with_strokes([p for _, p in digits], pieces, strokes, stroke_reader)
         readings = []
         for (x, _), (p, image_confidence), piece, out in zip(digits, answers, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
             readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence))
         return Result(whole, beside_not_a_digit(readings, gate), size)
-    # one digit (the commonest drawing): all the strokes are its strokes, and its entry is
-    # the whole reading, boxed (by the ink's box if all of it is specks)
-    [(p, image_confidence)] = with_strokes([whole_p], [((0, 0, *ink.shape), preprocess.ink_mask(ink))], strokes,
-                                           stroke_reader)
+    # one digit (the commonest drawing): read with its piece's strokes, and its entry is the
+    # whole reading, boxed (by the ink's box if all of it is specks)
+    [(p, image_confidence)] = with_strokes([whole_p], pieces, strokes, stroke_reader)
     whole = replace(whole, probabilities=p, image_confidence=image_confidence)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [replace(whole, box=[x + left, y + top, w, h])], size)
 
 
-def with_strokes(probabilities, shapes, strokes, stroke_reader):
-    """(probabilities, image_confidence) for each reading: the digit model's
+def with_strokes(probabilities, pieces, strokes, stroke_reader):
+    """(probabilities, image_confidence) for each piece's reading: the digit model's
     `probabilities` and None, or, where the stroke reader could read the strokes that drew
-    that shape of ink ((box, mask) in the ink's box, as `strokes`), both readers' answer
-    and the digit model's own confidence. All the shapes' strokes are read in one batch."""
+    that piece (segment.Piece, in the ink's box as `strokes`), both readers' answer and
+    the digit model's own confidence. All the pieces' strokes are read in one batch."""
     answers = [(p, None) for p in probabilities]
     if (not strokes or stroke_reader is None or len(strokes) > segment.RULES.max_strokes
             or sum(map(len, strokes)) > segment.RULES.max_stroke_points):   # past these, not writing
         return answers
-    paths = [piece_strokes(strokes, box, mask) for box, mask in shapes]
+    paths = [piece_strokes(strokes, piece.box, piece.mask) for piece in pieces]
     read = [k for k, path in enumerate(paths) if path is not None]
     if read:
         stroke_p = stroke_reader.read([paths[k] for k in read])
