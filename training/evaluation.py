@@ -129,10 +129,14 @@ def number_thresholds(confidences, keep=KEEP_REAL, longest=RULES.max_digits):
     return [float(np.quantile(confidences, 1 - keep ** (1 / k))) for k in range(1, longest + 1)]
 
 
-def read_as_served(rgba, classifier, reject_below, gate=None):
-    """A canvas drawing read as the server reads it: its PNG export through
-    recognise.read_image (segmentation, the "not a digit" thresholds and the gate included)."""
-    return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, gate=gate)
+def read_as_served(rgba, classifier, reject_below, gate=None, strokes=None, stroke_reader=None):
+    """A canvas drawing read as the server reads it: its PNG export, and the `strokes` that
+    drew it (canvas pixels) if given, through recognise.read_image (segmentation, the "not
+    a digit" thresholds, the gate and the stroke reader included)."""
+    if strokes is not None:
+        strokes = [np.asarray(stroke, dtype=float).tolist() for stroke in strokes]
+    return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, strokes=strokes,
+                                gate=gate, stroke_reader=stroke_reader)
 
 
 def shows_no_digit(result):
@@ -146,11 +150,12 @@ def picture(rgba, side=MISSED_PICTURE):
     return base64.b64encode(png.encode(np.asarray(small), level=9)).decode("ascii")
 
 
-def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None):
+def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None, stroke_reader=None):
     """How the served path answers drawings that are not digits, per kind. `classifier`
     has predict(batch) -> probabilities; `reject_below` as the app has it (one threshold,
     or a list for 1, 2, ... digits); `kinds` maps names to makers (nondigits.HELD_OUT_KINDS);
-    `gate` the app's webapp.gate.Gate, or None.
+    `gate` the app's webapp.gate.Gate, or None; `stroke_reader` the app's, or None: with
+    one, each drawing is posted with its strokes, as the page posts it.
 
     A drawing counts as rejected when the app shows no digit in it (the whole drawing, or
     every piece of it, "not a digit"); `whole_rejected` counts the whole drawing read as one
@@ -160,9 +165,9 @@ def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None):
         rejected, whole_rejected, read_as, wrong = 0, 0, {}, []
         whole = []
         for _ in range(per_kind):
-            rgba = make(rng)
+            rgba, strokes = make(rng, with_strokes=True) if stroke_reader is not None else (make(rng), None)
             try:
-                result = read_as_served(rgba, classifier, reject_below, gate)
+                result = read_as_served(rgba, classifier, reject_below, gate, strokes, stroke_reader)
             except segment.TooManyMarks:   # the app answers 422 "too many separate marks": no digit shown
                 rejected, whole_rejected = rejected + 1, whole_rejected + 1
                 continue

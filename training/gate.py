@@ -76,7 +76,7 @@ def _number_job(job):
     for _ in range(count):
         size = int(rng.integers(NUMBER_LENGTHS[0], NUMBER_LENGTHS[1] + 1))
         chosen = [digits[i] for i in rng.choice(len(digits), size=size)]
-        rgba, _ = people.number_drawing(chosen, rng, pendigits.brush_width(brush, rng))
+        rgba, _, _ = people.number_drawing(chosen, rng, pendigits.brush_width(brush, rng))
         read = served_inputs(rgba, model_path)
         if read is not None and len(read[1]) == len(chosen):   # cut as written: each piece is a digit
             out += read[1]

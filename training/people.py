@@ -135,29 +135,57 @@ def pen_strokes(digit, height, rng, touch=None):
 
 def number_drawing(digits, rng, brush=PAGE_BRUSH):
     """Pen digits written side by side as one number, painted as the pad paints them:
-    (RGBA, each digit's (left, right) on the canvas)."""
+    (RGBA, each digit's (left, right) on the canvas, the strokes as the page posts them)."""
     height = rng.uniform(*NUMBER_HEIGHTS)
     strokes, spans = side_by_side([pen_strokes(d, height, rng) for d in digits], rng)
-    return pendigits.paint(strokes, brush), spans
+    return pendigits.paint(strokes, brush), spans, posted(strokes)
 
 
-def _read(rgba, classifier, reject_below, gate):
+def posted(strokes):
+    """Pointer strokes as the page posts them beside its bitmap: the painted paths."""
+    return [pendigits.painted_path(np.asarray(s, dtype=float)) for s in strokes]
+
+
+def _read(rgba, classifier, reject_below, gate, strokes=None, stroke_reader=None):
+    """The served reading, with the strokes when there is a stroke reader to read them;
+    None when the app answers "too many separate marks"."""
     from training.evaluation import read_as_served
     from webapp import segment
     try:
-        return read_as_served(rgba, classifier, reject_below, gate)
+        return read_as_served(rgba, classifier, reject_below, gate, strokes if stroke_reader else None, stroke_reader)
     except segment.TooManyMarks:
         return None
 
 
-def numbers_report(digits, classifier, reject_below, rng, count, gate=None, lengths=(2, 6)):
+def alone_report(digits, classifier, reject_below, rng, copies=2, gate=None, stroke_reader=None):
+    """Each pen digit drawn alone `copies` times as the page draws it, and read through the
+    served path (posted with its strokes when there is a `stroke_reader`): the share the
+    app shows as a digit (segmentation, every rule and the gate included), overall and per
+    digit, and the share read right."""
+    accepted, right, labels = [], [], []
+    for digit in list(digits) * copies:
+        strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
+        result = _read(pendigits.paint(strokes, width), classifier, reject_below, gate, posted(strokes), stroke_reader)
+        shown = "" if result is None else result.number
+        accepted.append(bool(shown) and "?" not in shown)
+        right.append(shown == str(digit.label))
+        labels.append(digit.label)
+    accepted, labels = np.array(accepted), np.array(labels)
+    return {"count": len(labels), "accepted": round(float(accepted.mean()), 4),
+            "read_right": round(float(np.mean(right)), 4),
+            "rejected_by_digit": {str(d): round(float(1 - accepted[labels == d].mean()), 4)
+                                  for d in range(10) if (labels == d).any()}}
+
+
+def numbers_report(digits, classifier, reject_below, rng, count, gate=None, lengths=(2, 6), stroke_reader=None):
     """`count` numbers of `lengths` (low, high) pen digits written side by side, read
-    through the served path: the share read whole (no piece "not a digit") and the share
-    read exactly."""
+    through the served path (posted with their strokes when there is a `stroke_reader`):
+    the share read whole (no piece "not a digit") and the share read exactly."""
     whole = exact = 0
     for _ in range(count):
         chosen = [digits[i] for i in rng.choice(len(digits), size=int(rng.integers(lengths[0], lengths[1] + 1)))]
-        result = _read(number_drawing(chosen, rng)[0], classifier, reject_below, gate)
+        rgba, _, strokes = number_drawing(chosen, rng)
+        result = _read(rgba, classifier, reject_below, gate, strokes, stroke_reader)
         if result is None:
             continue
         whole += "?" not in result.number
@@ -165,18 +193,21 @@ def numbers_report(digits, classifier, reject_below, rng, count, gate=None, leng
     return {"count": count, "whole": round(whole / count, 4), "exact": round(exact / count, 4)}
 
 
-def word_beside_number(digits, letter_maker, rng, count, classifier, reject_below, gate=None, letters=(1, 3)):
+def word_beside_number(digits, letter_maker, rng, count, classifier, reject_below, gate=None, letters=(1, 3),
+                       stroke_reader=None):
     """"No 42": a few letters (from `letter_maker`, unit-box strokes as training.nondigits
     makes them) written before two pen digits, painted as the pad paints them and read
-    through the served path. Counts drawings whose word pieces all read "?", whose two
-    digits are both read right, and both at once."""
+    through the served path (with their strokes when there is a `stroke_reader`). Counts
+    drawings whose word pieces all read "?", whose two digits are both read right, and
+    both at once."""
     word_rejected = digits_kept = both = 0
     for _ in range(count):
         height = rng.uniform(*NUMBER_HEIGHTS)
         word = [_sized(letter_maker(rng), height) for _ in range(int(rng.integers(letters[0], letters[1] + 1)))]
         number = [digits[i] for i in rng.choice(len(digits), size=2)]
         strokes, spans = side_by_side(word + [pen_strokes(d, height, rng) for d in number], rng)
-        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate)
+        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate, posted(strokes),
+                       stroke_reader)
         if result is None:   # too many marks: the app shows no digit, the number is lost
             word_rejected += 1
             continue

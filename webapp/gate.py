@@ -8,9 +8,14 @@ recognise.reject_threshold), are in gate.json beside it, with `beside`: the stri
 threshold for a piece of a drawing where another piece is not a digit (see
 recognise.beside_not_a_digit). No file: no gate, and the app answers as the digit
 model's confidence alone says.
+
+joint.json beside it, if there, holds the joint rule (JointRule, made by
+`python -m training.joint`): for a reading whose strokes were read too, the gate's
+answer and the combined answer's confidence judged together.
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +23,42 @@ import numpy as np
 
 from webapp.classifier import load_classifier
 
+log = logging.getLogger(__name__)
+
+
+LOGIT_FLOOR = 1e-6   # probabilities are kept this far from 0 and 1 before their log-odds are taken
+
+
+def log_odds(p):
+    p = np.clip(np.asarray(p, dtype=np.float64), LOGIT_FLOOR, 1 - LOGIT_FLOOR)
+    return np.log(p) - np.log1p(-p)
+
+
+@dataclass(frozen=True)
+class JointRule:
+    """Whether a reading whose strokes were read is a digit, from the gate's answer and
+    the confidence of both readers' answer together: a straight line in the plane of
+    their log-odds, and a threshold on the score (one, or a list for 1, 2, ... digits).
+    Where the stroke reader disagrees with the pixels, the answer's confidence falls;
+    where the gate is unsure, a confident answer can outweigh it, and the other way
+    round. Chosen on validation data by training.joint."""
+    outside_weight: float
+    confidence_weight: float
+    bias: float
+    below: object     # a digit at this score or above
+
+    def score(self, outside, confidence):
+        """The rule's score in (0, 1): how much it reads as a digit."""
+        z = self.outside_weight * log_odds(outside) + self.confidence_weight * log_odds(confidence) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
 
 @dataclass(frozen=True)
 class Gate:
     model: object     # predict(batch) -> (N, 1); runs as the classifier does (free-list interpreters)
     above: object     # not a digit above this: one threshold, or a list for 1, 2, ... digits
     beside: float = None   # ... above this for a piece beside one that is not a digit (None: no such rule)
+    joint: JointRule = None   # for readings whose strokes were read (None: the thresholds above judge them too)
 
     def outside(self, batch):
         """The probability that each input of the batch is not a digit: (N,)."""
@@ -39,7 +74,24 @@ def load_gate(path, above=None):
     if above is not None:
         return Gate(load_classifier(path), above, None)
     report = _report(path)   # read once: both thresholds come from it
-    return Gate(load_classifier(path), _thresholds(report), _beside(report))
+    return Gate(load_classifier(path), _thresholds(report), _beside(report), load_joint_rule(path))
+
+
+def load_joint_rule(path):
+    """The joint rule in joint.json beside the gate at `path`; None when there is none,
+    or it is not a usable rule (logged)."""
+    try:
+        rule = json.loads(Path(path).with_name("joint.json").read_text())
+        below = [float(t) for t in rule["thresholds"]]
+        joint = JointRule(float(rule["outside_weight"]), float(rule["confidence_weight"]), float(rule["bias"]), below)
+        if not below or not all(np.isfinite([joint.outside_weight, joint.confidence_weight, joint.bias, *below])):
+            raise ValueError("weights and thresholds must be finite numbers")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("joint rule beside %s not used (%s)", path, error)
+        return None
+    return joint
 
 
 def _report(path):

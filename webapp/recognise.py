@@ -11,7 +11,8 @@ above its stricter `beside` threshold for a piece beside one that is not a digit
 
 Where the page posted the strokes and a stroke reader is installed (webapp/stroke_reader.py),
 which digit it is comes from the pixels and the pen's path together; whether it is a
-digit at all is still the digit model's confidence and the gate's, as measured for them.
+digit at all is then judged by the gate's joint rule (gate.JointRule: the gate's answer
+and both readers' confidence together), if it has one, else as for pixels alone.
 """
 
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,9 @@ class Reading:
     outside: float = None             # the gate's probability that it is not a digit (None: no gate)
     outside_above: float = 1.0        # ... above this it is not read as a digit
     image_confidence: float = None    # the digit model's own confidence, when the strokes were read too
+    joint_score: float = None         # the gate's joint rule's score, when it judges (then the two
+    joint_below: float = 0.0          # thresholds above are 0 and 1, but for `beside`): a digit at
+                                      # joint_below or above
 
     @property
     def digit(self):
@@ -56,8 +60,11 @@ class Reading:
 
     @property
     def is_digit(self):
-        judged = self.confidence if self.image_confidence is None else self.image_confidence
-        return judged >= self.reject_below and (self.outside is None or self.outside <= self.outside_above)
+        if self.joint_score is not None:
+            sure = self.joint_score >= self.joint_below
+        else:
+            sure = (self.confidence if self.image_confidence is None else self.image_confidence) >= self.reject_below
+        return sure and (self.outside is None or self.outside <= self.outside_above)
 
     @property
     def png(self):
@@ -160,12 +167,13 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         readings = []
         for (x, _), (p, image_confidence), piece, out in zip(digits, answers, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
-            readings.append(Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence))
+            reading = Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence)
+            readings.append(judged_jointly(reading, gate, len(pieces)))
         return Result(whole, beside_not_a_digit(readings, gate), size)
     # one digit (the commonest drawing): read with its piece's strokes, and its entry is the
     # whole reading, boxed (by the ink's box if all of it is specks)
     [(p, image_confidence)] = with_strokes([whole_p], pieces, strokes, stroke_reader)
-    whole = replace(whole, probabilities=p, image_confidence=image_confidence)
+    whole = judged_jointly(replace(whole, probabilities=p, image_confidence=image_confidence), gate, 1)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [replace(whole, box=[x + left, y + top, w, h])], size)
 
@@ -186,6 +194,17 @@ def with_strokes(probabilities, pieces, strokes, stroke_reader):
         for k, p in zip(read, stroke_p):
             answers[k] = (stroke_reader.combine(probabilities[k], p), float(probabilities[k].max()))
     return answers
+
+
+def judged_jointly(reading, gate, count):
+    """The reading judged by the gate's joint rule (webapp.gate.JointRule) at its threshold
+    for a drawing of `count` digits, where its strokes were read and the gate has one;
+    else as it is."""
+    joint = None if gate is None else gate.joint
+    if joint is None or reading.image_confidence is None or reading.outside is None:
+        return reading
+    return replace(reading, reject_below=0.0, outside_above=1.0, joint_below=reject_threshold(joint.below, count),
+                   joint_score=float(joint.score(reading.outside, reading.confidence)))
 
 
 def beside_not_a_digit(readings, gate):

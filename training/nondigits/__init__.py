@@ -6,7 +6,8 @@ held-out makers draw the same kinds with other fonts, other constructions and
 proportions and another hand, so that rejection measured on them is not a measure of
 what training saw. Every maker takes a numpy Generator and returns a canvas export:
 RGBA uint8 (560, 560, 4), black ink in the alpha channel on transparent, drawn with the
-page's round brush (see pen.py).
+page's round brush (see pen.py); called with `with_strokes=True`, it returns the
+strokes that drew it too, as the page posts them beside the bitmap.
 """
 
 from functools import partial
@@ -36,8 +37,10 @@ SKETCHERS = {
 ALPHABETS = {"latin": letters.LATIN, "greek": letters.GREEK, "cyrillic": letters.CYRILLIC}
 
 
-def _drawn(sketcher, hand, rng):
-    return pen.draw(sketcher(rng), rng, hand)
+def _drawn(sketcher, hand, rng, with_strokes=False):
+    """A sketch drawn on the pad: RGBA, or (RGBA, the pointer's strokes) `with_strokes`."""
+    drawing = pen.draw_with_strokes(sketcher(rng), rng, hand)
+    return drawing if with_strokes else drawing[0]
 
 
 def _kinds(held_out):
@@ -56,9 +59,9 @@ TRAIN_KINDS = _kinds(held_out=False)
 HELD_OUT_KINDS = _kinds(held_out=True)
 
 
-def drawings(kinds, rng, per_kind):
+def drawings(kinds, rng, per_kind, with_strokes=False):
     """`per_kind` drawings of each kind in `kinds` (name -> maker), the kinds taken in
-    turn: yields (kind, rgba)."""
+    turn: yields (kind, rgba), or (kind, (rgba, strokes)) `with_strokes`."""
     for _ in range(per_kind):
         for kind, make in kinds.items():
-            yield kind, make(rng)
+            yield kind, (make(rng, with_strokes=True) if with_strokes else make(rng))

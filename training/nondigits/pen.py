@@ -80,12 +80,18 @@ def placed(strokes, rng, hand, brush):
 
 def draw(strokes, rng, hand=Hand()):
     """Sketched strokes (a list of (n, 2) arrays, unit box) -> RGBA uint8 (560, 560, 4)."""
+    return draw_with_strokes(strokes, rng, hand)[0]
+
+
+def draw_with_strokes(strokes, rng, hand=Hand()):
+    """As `draw` (the same drawing for the same rng), with the pointer's strokes that
+    painted it, in canvas pixels: what the page posts beside the bitmap."""
     brush = BRUSH if rng.random() < hand.page_brush else BRUSH * rng.uniform(*hand.brush)
     shaken = [shaky(resample(s, hand.step), rng, hand) for s in strokes if len(s)]
     on_canvas = placed(shaken, rng, hand, brush)
     rgba = np.zeros((CANVAS, CANVAS, 4), np.uint8)
     rgba[..., 3] = ink(on_canvas, brush)
-    return rgba
+    return rgba, on_canvas
 
 
 def ink(strokes, brush):
