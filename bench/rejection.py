@@ -105,7 +105,8 @@ def main(argv=None):
     report = {"model": str(args.model.name), "thresholds": thresholds, "gate": args.gate.name if gate else None,
               "gate_thresholds": gate.above if gate else None,
               "joint_rule": asdict(gate.joint) if gate and gate.joint else None,
-              "strokes": args.strokes.name if stroke_reader else None, "per_kind": args.per_kind, "seed": args.seed,
+              "strokes": args.strokes.name if stroke_reader else None,
+              "strokes_gate": bool(stroke_reader and stroke_reader.gate), "per_kind": args.per_kind, "seed": args.seed,
               **served, "kinds_at_90": sum(v["rejected"] >= 0.9 for v in counted.values()), "kinds": len(counted)}
     if args.data:
         report["mnist_test"] = mnist_report(classifier, gate, thresholds, args.data, args.digits, rng)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 from PIL import Image
 
-from training import synth
+from training import pendigits, synth
 from training.calibration import with_temperature_applied
 from webapp import png, preprocess, recognise, segment
 from webapp.classifier import NUM_CLASSES
@@ -167,7 +167,8 @@ def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None, s
         for _ in range(per_kind):
             rgba, strokes = make(rng, with_strokes=True) if stroke_reader is not None else (make(rng), None)
             try:
-                result = read_as_served(rgba, classifier, reject_below, gate, strokes, stroke_reader)
+                result = read_as_served(rgba, classifier, reject_below, gate,
+                                        strokes and pendigits.posted(strokes), stroke_reader)
             except segment.TooManyMarks:   # the app answers 422 "too many separate marks": no digit shown
                 rejected, whole_rejected = rejected + 1, whole_rejected + 1
                 continue

@@ -37,6 +37,7 @@ from webapp.gate import JointRule, load_gate, log_odds
 KEEP = 0.998          # share of validation digits drawn alone (and of numbers, whole) the rule lets through
 L2 = 1e-3             # the fit's ridge: three weights, thousands of readings, so barely any
 NEWTON_STEPS = 30
+SIGNS = (-1, 1, -1)   # of the weights of the gate's, the answer's and the strokes gate's log-odds
 NUMBER_LENGTHS = (2, 6)
 CHUNKS = 16           # jobs per part: small enough to spread over the workers
 DIGITS, NOT_DIGITS = "digits", "not digits"
@@ -51,7 +52,7 @@ def _app(model_dir, rule):
     from webapp.stroke_reader import load_stroke_reader
     model_dir = Path(model_dir)
     gate = load_gate(model_dir / "gate.tflite")
-    gate = replace(gate, joint=JointRule(*rule[:3], list(rule[3])) if rule else None)
+    gate = replace(gate, joint=JointRule(*rule[:3], list(rule[3]), rule[4]) if rule else None)
     return (load_classifier(model_dir / "digits.tflite"), measured_reject_thresholds(model_dir / "digits.tflite"),
             gate, load_stroke_reader(model_dir / "strokes.tflite"))
 
@@ -64,7 +65,8 @@ def _served(rgba, strokes, app):
         result = evaluation.read_as_served(rgba, classifier, thresholds, gate, strokes, stroke_reader)
     except segment.TooManyMarks:
         return None
-    return result.number, [(d.outside, d.confidence, d.image_confidence is not None) for d in result.digits]
+    return result.number, [(d.outside, d.confidence, d.path_outside, d.image_confidence is not None)
+                           for d in result.digits]
 
 
 def _job(job):
@@ -73,11 +75,11 @@ def _job(job):
     app, rng, out = _app(model_dir, rule), np.random.default_rng(seed), []
     if what == NOT_DIGITS:   # `items` rounds of every kind
         for kind, (rgba, strokes) in nondigits.drawings(nondigits.TRAIN_KINDS, rng, items, with_strokes=True):
-            out.append((kind, 0, *(_served(rgba, strokes, app) or ("", []))))
+            out.append((kind, 0, *(_served(rgba, pendigits.posted(strokes), app) or ("", []))))
     elif what == "alone":    # `items`: the digits
         for digit in items:
             strokes, width = pendigits.random_strokes(digit, rng, people.PAGE_BRUSH)
-            out.append(("alone", 1, *(_served(pendigits.paint(strokes, width), people.posted(strokes), app)
+            out.append(("alone", 1, *(_served(pendigits.paint(strokes, width), pendigits.posted(strokes), app)
                                       or ("", []))))
     else:                    # `items` numbers of `writers`' digits
         for _ in range(items):
@@ -108,10 +110,13 @@ def read_all(args, rule=None):
 
 # ---------------------------------------------------------------- the rule
 def features(readings):
-    """(N, 3): the gate's log-odds, the answer's, and 1 (the bias)."""
-    outside = np.array([o for o, _ in readings], dtype=np.float64)
-    confidence = np.array([c for _, c in readings], dtype=np.float64)
-    return np.column_stack([log_odds(outside), log_odds(confidence), np.ones(len(readings))])
+    """(N, 3 or 4): the gate's log-odds, the answer's, the strokes gate's (when every
+    reading has one), and 1 (the bias)."""
+    readings = np.array(readings, dtype=np.float64).reshape(len(readings), -1)   # None -> nan
+    columns = [log_odds(readings[:, 0]), log_odds(readings[:, 1])]
+    if readings.shape[1] > 2 and not np.isnan(readings[:, 2]).any():
+        columns.append(log_odds(readings[:, 2]))
+    return np.column_stack([*columns, np.ones(len(readings))])
 
 
 def fit(x, y, l2=L2, steps=NEWTON_STEPS):
@@ -127,25 +132,43 @@ def fit(x, y, l2=L2, steps=NEWTON_STEPS):
     return b
 
 
+def monotone_fit(x, y, signs=SIGNS):
+    """`fit`, each answer's weight held to its sign (`signs`, for x's columns but the
+    bias): a surer gate never makes a drawing more of a digit, a surer answer never less.
+    A weight the data would give the other sign (the answers overlap, and a fit on them
+    can trade one against another) is left out, and the rest fit again."""
+    keep = list(range(x.shape[1]))
+    while True:
+        b = fit(x[:, keep], y)
+        wrong = [k for k, w in zip(keep[:-1], b[:-1]) if np.sign(w) == -signs[k]]
+        if not wrong:
+            weights = np.zeros(x.shape[1])
+            weights[keep] = b
+            return weights
+        keep.remove(wrong[0])
+
+
 def judged_readings(rows):
     """The readings the rule judges (strokes read, a gate answer) of each row, as
-    (group, digits written, readings read whole, [(outside, confidence)])."""
-    return [(group, written, len(readings), [(o, c) for o, c, read in readings if read and o is not None])
+    (group, digits written, readings read whole, [(outside, confidence, path outside)])."""
+    return [(group, written, len(readings), [(o, c, po) for o, c, po, read in readings if read and o is not None])
             for group, written, _, readings in rows]
 
 
 def choose(rows, keep=KEEP, longest=segment.RULES.max_digits):
-    """The rule: its weights fit on every judged reading, digits against not digits; its
-    thresholds keep `keep` of the digits drawn alone (read as one) and of the numbers
-    read whole, cut as written (evaluation.number_thresholds)."""
+    """The rule: its weights fit on every judged reading, digits against not digits (the
+    strokes gate's answer weighed when every reading has one); its thresholds keep `keep`
+    of the digits drawn alone (read as one) and of the numbers read whole, cut as written
+    (evaluation.number_thresholds)."""
     judged = judged_readings(rows)
     x = features([r for _, _, _, rs in judged for r in rs])
     y = np.array([float(written > 0) for _, written, _, rs in judged for _ in rs])
-    outside_weight, confidence_weight, bias = fit(x, y)
-    rule = JointRule(*(round(float(w), 5) for w in (outside_weight, confidence_weight, bias)), [])   # as saved
+    b = [round(float(w), 5) for w in monotone_fit(x, y)]   # as saved
+    rule = JointRule(b[0], b[1], b[-1], [], b[2] if len(b) == 4 else 0.0)
 
     def scores(selected):
-        return rule.score(*np.array([r for rs in selected for r in rs], dtype=np.float64).reshape(-1, 2).T)
+        readings = np.array([r for rs in selected for r in rs], dtype=np.float64).reshape(-1, 3)
+        return rule.score(readings[:, 0], readings[:, 1], readings[:, 2])
 
     alone = scores([rs for group, _, n, rs in judged if group == "alone" and n == 1])
     pieces = scores([rs for group, written, n, rs in judged if group == "numbers" and n == written])
@@ -194,10 +217,11 @@ def main(argv=None):
     rows = read_all(args)
     print(f"read {len(rows)} drawings ({time.perf_counter() - started:.0f} s)", flush=True)
     rule = choose(rows, args.keep)
-    after = read_all(args, (rule.outside_weight, rule.confidence_weight, rule.bias, tuple(rule.below)))
+    after = read_all(args, (rule.outside_weight, rule.confidence_weight, rule.bias, tuple(rule.below),
+                            rule.path_weight))
     report = {
-        "outside_weight": rule.outside_weight, "confidence_weight": rule.confidence_weight, "bias": rule.bias,
-        "thresholds": rule.below, "keep": args.keep,
+        "outside_weight": rule.outside_weight, "confidence_weight": rule.confidence_weight,
+        "path_weight": rule.path_weight, "bias": rule.bias, "thresholds": rule.below, "keep": args.keep,
         "command": (f"python -m training.joint --pen {args.pen.name}"
                     + "".join(f" --{k.replace('_', '-')} {v}" for k, v in vars(args).items()
                               if k in ("per_kind", "copies", "numbers", "keep", "seed", "limit")
@@ -208,8 +232,8 @@ def main(argv=None):
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "joint.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"rule: {rule.outside_weight:.3f} x gate log-odds + {rule.confidence_weight:.3f} x answer log-odds "
-          f"+ {rule.bias:.3f}; thresholds {rule.below[:4]} ...")
+    print(f"rule: {rule.outside_weight:.3f} x gate log-odds + {rule.confidence_weight:.3f} x answer log-odds + "
+          f"{rule.path_weight:.3f} x strokes gate log-odds + {rule.bias:.3f}; thresholds {rule.below[:4]} ...")
     before, now = report["validation"]["without the rule"], report["validation"]["with the rule"]
     print(f"{'validation':<24} {'without':>8} {'with':>8}")
     for key in ("digits alone accepted", "numbers read whole", "not digits rejected"):

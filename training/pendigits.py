@@ -96,6 +96,11 @@ def painted_path(points):
     return np.concatenate(path)
 
 
+def posted(strokes):
+    """Pointer strokes as the page posts them beside its bitmap: their painted paths."""
+    return [painted_path(np.asarray(s, dtype=float)) for s in strokes]
+
+
 def _resample(stroke, spacing):
     """Points every `spacing` px along a polyline, as a pointer reports them while it moves."""
     if len(stroke) < 2:

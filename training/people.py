@@ -138,12 +138,7 @@ def number_drawing(digits, rng, brush=PAGE_BRUSH):
     (RGBA, each digit's (left, right) on the canvas, the strokes as the page posts them)."""
     height = rng.uniform(*NUMBER_HEIGHTS)
     strokes, spans = side_by_side([pen_strokes(d, height, rng) for d in digits], rng)
-    return pendigits.paint(strokes, brush), spans, posted(strokes)
-
-
-def posted(strokes):
-    """Pointer strokes as the page posts them beside its bitmap: the painted paths."""
-    return [pendigits.painted_path(np.asarray(s, dtype=float)) for s in strokes]
+    return pendigits.paint(strokes, brush), spans, pendigits.posted(strokes)
 
 
 def _read(rgba, classifier, reject_below, gate, strokes=None, stroke_reader=None):
@@ -165,7 +160,7 @@ def alone_report(digits, classifier, reject_below, rng, copies=2, gate=None, str
     accepted, right, labels = [], [], []
     for digit in list(digits) * copies:
         strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
-        result = _read(pendigits.paint(strokes, width), classifier, reject_below, gate, posted(strokes), stroke_reader)
+        result = _read(pendigits.paint(strokes, width), classifier, reject_below, gate, pendigits.posted(strokes), stroke_reader)
         shown = "" if result is None else result.number
         accepted.append(bool(shown) and "?" not in shown)
         right.append(shown == str(digit.label))
@@ -206,7 +201,7 @@ def word_beside_number(digits, letter_maker, rng, count, classifier, reject_belo
         word = [_sized(letter_maker(rng), height) for _ in range(int(rng.integers(letters[0], letters[1] + 1)))]
         number = [digits[i] for i in rng.choice(len(digits), size=2)]
         strokes, spans = side_by_side(word + [pen_strokes(d, height, rng) for d in number], rng)
-        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate, posted(strokes),
+        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate, pendigits.posted(strokes),
                        stroke_reader)
         if result is None:   # too many marks: the app shows no digit, the number is lost
             word_rejected += 1

@@ -11,7 +11,7 @@ model's confidence alone says.
 
 joint.json beside it, if there, holds the joint rule (JointRule, made by
 `python -m training.joint`): for a reading whose strokes were read too, the gate's
-answer and the combined answer's confidence judged together.
+answer, the combined answer's confidence and the strokes gate's answer judged together.
 """
 
 import json
@@ -36,9 +36,10 @@ def log_odds(p):
 
 @dataclass(frozen=True)
 class JointRule:
-    """Whether a reading whose strokes were read is a digit, from the gate's answer and
-    the confidence of both readers' answer together: a straight line in the plane of
-    their log-odds, and a threshold on the score (one, or a list for 1, 2, ... digits).
+    """Whether a reading whose strokes were read is a digit, from the gate's answer, the
+    confidence of both readers' answer and the strokes gate's answer together: a
+    logistic function of their log-odds, and a threshold on the score (one, or a list
+    for 1, 2, ... digits).
     Where the stroke reader disagrees with the pixels, the answer's confidence falls;
     where the gate is unsure, a confident answer can outweigh it, and the other way
     round. Chosen on validation data by training.joint."""
@@ -46,10 +47,14 @@ class JointRule:
     confidence_weight: float
     bias: float
     below: object     # a digit at this score or above
+    path_weight: float = 0.0   # ... of the strokes gate's log-odds (0: the rule does not use it)
 
-    def score(self, outside, confidence):
-        """The rule's score in (0, 1): how much it reads as a digit."""
+    def score(self, outside, confidence, path_outside=None):
+        """The rule's score in (0, 1): how much it reads as a digit. `path_outside`, the
+        strokes gate's answer, is needed when the rule weighs it."""
         z = self.outside_weight * log_odds(outside) + self.confidence_weight * log_odds(confidence) + self.bias
+        if self.path_weight:
+            z = z + self.path_weight * log_odds(path_outside)
         return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -83,8 +88,10 @@ def load_joint_rule(path):
     try:
         rule = json.loads(Path(path).with_name("joint.json").read_text())
         below = [float(t) for t in rule["thresholds"]]
-        joint = JointRule(float(rule["outside_weight"]), float(rule["confidence_weight"]), float(rule["bias"]), below)
-        if not below or not all(np.isfinite([joint.outside_weight, joint.confidence_weight, joint.bias, *below])):
+        joint = JointRule(float(rule["outside_weight"]), float(rule["confidence_weight"]), float(rule["bias"]), below,
+                          float(rule.get("path_weight", 0.0)))
+        weights = [joint.outside_weight, joint.confidence_weight, joint.bias, joint.path_weight]
+        if not below or not all(np.isfinite([*weights, *below])):
             raise ValueError("weights and thresholds must be finite numbers")
     except FileNotFoundError:
         return None

@@ -38,6 +38,7 @@ class Reading:
     outside: float = None             # the gate's probability that it is not a digit (None: no gate)
     outside_above: float = 1.0        # ... above this it is not read as a digit
     image_confidence: float = None    # the digit model's own confidence, when the strokes were read too
+    path_outside: float = None        # ... and the strokes gate's probability that it is not a digit
     joint_score: float = None         # the gate's joint rule's score, when it judges (then the two
     joint_below: float = 0.0          # thresholds above are 0 and 1, but for `beside`): a digit at
                                       # joint_below or above
@@ -165,46 +166,50 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
         above = _gate_threshold(gate, len(pieces))
         answers = with_strokes([p for _, p in digits], pieces, strokes, stroke_reader)
         readings = []
-        for (x, _), (p, image_confidence), piece, out in zip(digits, answers, pieces, outside[1:]):
+        for (x, _), (p, image_confidence, path_outside), piece, out in zip(digits, answers, pieces, outside[1:]):
             x0, y0, w, h = piece.xywh
-            reading = Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence)
+            reading = Reading(p, x, [x0 + left, y0 + top, w, h], each, out, above, image_confidence, path_outside)
             readings.append(judged_jointly(reading, gate, len(pieces)))
         return Result(whole, beside_not_a_digit(readings, gate), size)
     # one digit (the commonest drawing): read with its piece's strokes, and its entry is the
     # whole reading, boxed (by the ink's box if all of it is specks)
-    [(p, image_confidence)] = with_strokes([whole_p], pieces, strokes, stroke_reader)
-    whole = judged_jointly(replace(whole, probabilities=p, image_confidence=image_confidence), gate, 1)
+    [(p, image_confidence, path_outside)] = with_strokes([whole_p], pieces, strokes, stroke_reader)
+    whole = judged_jointly(replace(whole, probabilities=p, image_confidence=image_confidence,
+                                   path_outside=path_outside), gate, 1)
     x, y, w, h = pieces[0].xywh if pieces else [0, 0, ink.shape[1], ink.shape[0]]
     return Result(whole, [replace(whole, box=[x + left, y + top, w, h])], size)
 
 
 def with_strokes(probabilities, pieces, strokes, stroke_reader):
-    """(probabilities, image_confidence) for each piece's reading: the digit model's
-    `probabilities` and None, or, where the stroke reader could read the strokes that drew
-    that piece (segment.Piece, in the ink's box as `strokes`), both readers' answer and
-    the digit model's own confidence. All the pieces' strokes are read in one batch."""
-    answers = [(p, None) for p in probabilities]
+    """(probabilities, image_confidence, path_outside) for each piece's reading: the digit
+    model's `probabilities` and None, None, or, where the stroke reader could read the
+    strokes that drew that piece (segment.Piece, in the ink's box as `strokes`), both
+    readers' answer, the digit model's own confidence and the strokes gate's answer (None
+    without one). All the pieces' strokes are read in one batch."""
+    answers = [(p, None, None) for p in probabilities]
     if (not strokes or stroke_reader is None or len(strokes) > segment.RULES.max_strokes
             or sum(map(len, strokes)) > segment.RULES.max_stroke_points):   # past these, not writing
         return answers
     paths = [piece_strokes(strokes, piece.box, piece.mask) for piece in pieces]
     read = [k for k, path in enumerate(paths) if path is not None]
     if read:
-        stroke_p = stroke_reader.read([paths[k] for k in read])
-        for k, p in zip(read, stroke_p):
-            answers[k] = (stroke_reader.combine(probabilities[k], p), float(probabilities[k].max()))
+        stroke_p, path_outside = stroke_reader.read([paths[k] for k in read])
+        for n, (k, p) in enumerate(zip(read, stroke_p)):
+            answers[k] = (stroke_reader.combine(probabilities[k], p), float(probabilities[k].max()),
+                          None if path_outside is None else float(path_outside[n]))
     return answers
 
 
 def judged_jointly(reading, gate, count):
     """The reading judged by the gate's joint rule (webapp.gate.JointRule) at its threshold
-    for a drawing of `count` digits, where its strokes were read and the gate has one;
-    else as it is."""
+    for a drawing of `count` digits, where its strokes were read and the gate has one
+    (and, if the rule weighs the strokes gate, the strokes gate answered); else as it is."""
     joint = None if gate is None else gate.joint
-    if joint is None or reading.image_confidence is None or reading.outside is None:
+    if (joint is None or reading.image_confidence is None or reading.outside is None
+            or (joint.path_weight and reading.path_outside is None)):   # the rule weighs what is not there
         return reading
     return replace(reading, reject_below=0.0, outside_above=1.0, joint_below=reject_threshold(joint.below, count),
-                   joint_score=float(joint.score(reading.outside, reading.confidence)))
+                   joint_score=float(joint.score(reading.outside, reading.confidence, reading.path_outside)))
 
 
 def beside_not_a_digit(readings, gate):

@@ -7,6 +7,9 @@ beside it holds `weight`, the stroke reader's share of the answer, and `temperat
 chosen on the validation writers: the answer is the softmax of
 ((1 - weight) * log p_image + weight * log p_strokes) / temperature (`combine`). No file:
 no stroke reader, and every drawing is read from its pixels alone.
+
+strokes-gate.tflite beside it, if there, takes the same input and answers (N, 1): how
+likely the path is not a digit at all, for the gate's joint rule (webapp/gate.py).
 """
 
 import json
@@ -21,6 +24,7 @@ from webapp.strokes import CHANNELS, POINTS, features
 
 log = logging.getLogger(__name__)
 
+GATE_FILE = "strokes-gate.tflite"   # the strokes gate, beside strokes.tflite (training/strokes_gate.py)
 FLOOR = 1e-9   # a probability of 0 is read as this: no reader's answer is ever quite ruled out
 
 
@@ -39,10 +43,15 @@ class StrokeReader:
     model: object          # predict(batch) -> (N, 10); runs as the classifier does
     weight: float          # the stroke reader's share of the answer
     temperature: float = 1.0
+    gate: object = None    # the strokes gate: predict(batch) -> (N, 1), how likely each path is no digit
 
     def read(self, paths):
-        """The probabilities (N, 10) of each path, a list of strokes (see strokes.features)."""
-        return np.asarray(self.model.predict(np.stack([features(strokes) for strokes in paths])))
+        """The probabilities (N, 10) of each path, a list of strokes (see strokes.features),
+        and the strokes gate's probability (N,) that it is not a digit at all (None
+        without a strokes gate)."""
+        batch = np.stack([features(strokes) for strokes in paths])
+        outside = None if self.gate is None else np.asarray(self.gate.predict(batch))[:, 0]
+        return np.asarray(self.model.predict(batch)), outside
 
     def combine(self, image_p, stroke_p):
         return combine(image_p, stroke_p, self.weight, self.temperature)
@@ -61,4 +70,6 @@ def load_stroke_reader(path):
     except (OSError, ValueError, KeyError, TypeError) as error:
         log.warning("stroke reader %s not used: no usable weight in strokes.json beside it (%s)", path, error)
         return None
-    return StrokeReader(load_classifier(path, (POINTS, CHANNELS)), weight, temperature)
+    gate = Path(path).with_name(GATE_FILE)
+    return StrokeReader(load_classifier(path, (POINTS, CHANNELS)), weight, temperature,
+                        load_classifier(gate, (POINTS, CHANNELS)) if gate.is_file() else None)

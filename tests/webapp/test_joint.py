@@ -5,6 +5,7 @@ beside a non-digit still holds, and a rule that cannot be used is left out."""
 import json
 import logging
 import shutil
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,9 +21,10 @@ def test_the_shipped_rule_loads_beside_the_gate():
     rule = load_gate(GATE).joint
     report = json.loads(GATE.with_name("joint.json").read_text())
     assert isinstance(rule, JointRule) and rule.below == report["thresholds"] and len(rule.below) == 12
-    # the surer the gate that it is not a digit, the lower the score; the surer the answer, the higher
-    assert rule.score(0.01, 0.9) > rule.score(0.5, 0.9) > rule.score(0.99, 0.9)
-    assert rule.score(0.2, 0.99) > rule.score(0.2, 0.5)
+    # the surer either gate that it is not a digit, the lower the score; the surer the answer, never lower
+    assert rule.score(0.01, 0.9, 0.1) > rule.score(0.5, 0.9, 0.1) > rule.score(0.99, 0.9, 0.1)
+    assert rule.score(0.1, 0.9, 0.01) > rule.score(0.1, 0.9, 0.5) > rule.score(0.1, 0.9, 0.99)
+    assert rule.score(0.2, 0.99, 0.1) >= rule.score(0.2, 0.5, 0.1)
 
 
 def _reading(confidence, outside, strokes_read=True):
@@ -48,6 +50,16 @@ def test_a_reading_whose_strokes_were_read_is_judged_by_the_rule():
     assert judged_jointly(_reading(0.5, 0.4), GATE_WITH_RULE, 2).joint_below == 0.4
 
 
+def test_the_strokes_gate_weighs_in_where_the_rule_has_a_weight_for_it():
+    rule = JointRule(outside_weight=-1.0, confidence_weight=1.0, bias=0.0, below=[0.5], path_weight=-2.0)
+    gate = Gate(model=None, above=[0.9], joint=rule)
+    spiral = replace(_reading(0.991, 0.2), path_outside=0.99)   # the pixels say 9, the path says no digit
+    digit = replace(_reading(0.991, 0.2), path_outside=0.01)
+    assert not judged_jointly(spiral, gate, 1).is_digit and judged_jointly(digit, gate, 1).is_digit
+    unanswered = _reading(0.991, 0.2)   # no strokes gate answered: the rule cannot judge it
+    assert judged_jointly(unanswered, gate, 1) == unanswered
+
+
 def test_pixels_alone_and_a_gate_without_a_rule_judge_as_before():
     for reading, gate in ((_reading(0.991, 0.95, strokes_read=False), GATE_WITH_RULE),
                           (_reading(0.991, 0.95), Gate(None, [0.9, 0.8])), (_reading(0.991, 0.95), None)):
@@ -68,6 +80,7 @@ def test_a_rule_that_cannot_be_used_is_left_out(tmp_path, caplog):
     assert load_joint_rule(tmp_path / "gate.tflite") is None   # no joint.json
     report = json.loads(GATE.with_name("joint.json").read_text())
     for broken in ({**report, "thresholds": []}, {**report, "bias": "much"}, {**report, "outside_weight": None},
+                   {**report, "path_weight": float("nan")},
                    {k: v for k, v in report.items() if k != "confidence_weight"}):
         (tmp_path / "joint.json").write_text(json.dumps(broken))
         with caplog.at_level(logging.WARNING, logger="webapp.gate"):
@@ -83,7 +96,7 @@ def test_the_app_judges_posted_strokes_jointly(app, pen_digits):
     held_out = [d for d in pen_digits if d.writer in pendigits.HELD_OUT_WRITERS]
     for k, digit in enumerate(held_out[:10]):
         strokes, width = pendigits.random_strokes(digit, np.random.default_rng(k), people.PAGE_BRUSH)
-        result = reader.read(png.encode(pendigits.paint(strokes, width)), [s.tolist() for s in people.posted(strokes)])
+        result = reader.read(png.encode(pendigits.paint(strokes, width)), [s.tolist() for s in pendigits.posted(strokes)])
         assert result.number == str(digit.label) and result.whole.joint_score is not None
         assert reader.read(png.encode(pendigits.paint(strokes, width))).whole.joint_score is None   # no strokes
     rgba, strokes = nondigits.HELD_OUT_KINDS["heart"](np.random.default_rng(0), with_strokes=True)

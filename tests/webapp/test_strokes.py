@@ -101,6 +101,16 @@ def test_the_stroke_reader_is_optional_and_needs_its_weight(tmp_path, caplog):
     (tmp_path / "strokes.json").write_text('{"weight": 0.3}')
     reader = load_stroke_reader(tmp_path / "strokes.tflite")
     assert reader.weight == 0.3 and reader.temperature == 1.0
+    assert reader.gate is None and reader.read([[np.array([[0.0, 0.0], [5.0, 9.0]])]])[1] is None   # no strokes gate
+
+
+def test_the_strokes_gate_beside_the_reader_answers_for_each_path(pen_digits):
+    reader = load_stroke_reader(STROKES_MODEL)
+    assert reader.gate is not None   # strokes-gate.tflite ships beside strokes.tflite
+    spiral = [np.array([[np.cos(t) * t, np.sin(t) * t] for t in np.linspace(0, 6 * np.pi, 200)]) * 10]
+    p, outside = reader.read([list(d.strokes) for d in pen_digits[:20]] + [spiral])
+    assert p.shape == (21, 10) and outside.shape == (21,) and ((0 <= outside) & (outside <= 1)).all()
+    assert np.median(outside[:20]) < 0.5 < outside[20]   # people's digits inside, a spiral of three turns outside
 
 
 def test_the_served_stroke_reader_answers_as_its_keras_model(pen_digits):
@@ -108,7 +118,7 @@ def test_the_served_stroke_reader_answers_as_its_keras_model(pen_digits):
     paths = np.stack([features(list(d.strokes)) for d in pen_digits])
     keras_p = keras.models.load_model(ROOT / "model" / "strokes.keras", compile=False).predict(paths, verbose=0)
     served = load_stroke_reader(STROKES_MODEL)
-    assert np.abs(served.read([list(d.strokes) for d in pen_digits]) - keras_p).max() < 1e-5
+    assert np.abs(served.read([list(d.strokes) for d in pen_digits])[0] - keras_p).max() < 1e-5
     assert (keras_p.argmax(axis=1) == [d.label for d in pen_digits]).mean() >= 0.9
 
 
@@ -120,10 +130,11 @@ def _posted(digit, rng):
     return "data:image/png;base64," + base64.b64encode(png).decode(), posted
 
 
-def test_the_answer_joins_both_readers_and_the_pixels_judge_what_is_a_digit(app, client, pen_digits):
+def test_the_answer_joins_both_readers(app, client, pen_digits):
     """Posted with its strokes, each digit's probabilities are the digit model's combined
-    with the stroke reader's as strokes.json says; whether it is a digit at all is what
-    the pixels alone say; without strokes, the answer is the pixels' alone."""
+    with the stroke reader's as strokes.json says (whether it is a digit at all is the
+    joint rule's: tests/webapp/test_joint.py); without strokes, the answer is the pixels'
+    alone."""
     reader = app.extensions["stroke_reader"]
     rng = np.random.default_rng(5)
     changed = 0
@@ -132,10 +143,10 @@ def test_the_answer_joins_both_readers_and_the_pixels_judge_what_is_a_digit(app,
         plain = client.post("/api/predict", json={"image": image}).get_json()
         both = client.post("/api/predict", json={"image": image, "strokes": strokes}).get_json()
         assert not plain["strokes_read"] and both["strokes_read"] and both["digits"][0]["strokes_read"]
-        expected = combine(np.array(plain["probabilities"]), reader.read([[np.array(s) for s in strokes]])[0],
+        expected = combine(np.array(plain["probabilities"]), reader.read([[np.array(s) for s in strokes]])[0][0],
                            reader.weight, reader.temperature)
         assert np.allclose(both["probabilities"], expected, atol=2e-3)
-        assert both["is_digit"] == plain["is_digit"] and both["outside"] == plain["outside"]
+        assert both["is_digit"] and both["outside"] == plain["outside"]   # a real digit, the same gate answer
         changed += both["probabilities"] != plain["probabilities"]
     assert changed > 0   # where both are all but certain, the rounded answers are the same
 
@@ -153,7 +164,8 @@ def test_each_digit_of_a_number_is_read_with_its_own_strokes(app, client, pen_di
     assert body["number"] == f"{a.label}{b.label}" and [d["strokes_read"] for d in body["digits"]] == [True, True]
     assert not body["strokes_read"]   # the whole drawing read as one digit: not one digit's strokes
     for digit, pixels, own in zip(body["digits"], plain["digits"], (a_strokes, b_strokes)):
-        expected = combine(np.array(pixels["probabilities"]), reader.read([own])[0], reader.weight, reader.temperature)
+        expected = combine(np.array(pixels["probabilities"]), reader.read([own])[0][0], reader.weight,
+                           reader.temperature)
         assert np.allclose(digit["probabilities"], expected, atol=2e-3)
 
 

@@ -1,0 +1,61 @@
+"""Training the strokes gate: which runs of strokes count as a non-digit's pieces, and a
+smoke run end to end whose file the stroke reader loads."""
+
+import json
+import shutil
+
+import numpy as np
+
+from training import strokes_gate
+from webapp import ROOT
+from webapp.stroke_reader import load_stroke_reader
+
+
+def test_a_lone_straight_stroke_is_a_line_and_a_bent_one_is_not():
+    line = np.column_stack([np.linspace(0, 100, 30), np.linspace(0, 40, 30) + np.sin(np.arange(30)) * 0.5])
+    assert strokes_gate.straight([line])
+    bent = np.array([[0.0, 0.0], [50.0, 0.0], [50.0, 50.0]])
+    assert not strokes_gate.straight([bent]) and not strokes_gate.straight([line, line + 30])
+
+
+def test_pieces_are_runs_of_strokes_never_a_lone_line():
+    rng = np.random.default_rng(0)
+    square = [np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([[10.0, 0.0], [10.0, 10.0]]),
+              np.array([[10.0, 10.0], [0.0, 10.0]]), np.array([[0.0, 10.0], [0.0, 0.0]])]
+    assert strokes_gate.pieces(square[:1], rng) == []   # one stroke: no piece but the drawing
+    for _ in range(50):
+        for run in strokes_gate.pieces(square, rng):
+            assert 2 <= len(run) < 4 and any(run[0] is s for s in square)   # a lone side is a line: left out
+
+
+def test_another_order_keeps_the_ink_and_changes_the_path():
+    rng = np.random.default_rng(4)
+    t = np.linspace(0, 2 * np.pi, 40)
+    loop = np.column_stack([np.cos(t), np.sin(t)]) * 50   # closed: ends where it began
+    bar = np.array([[0.0, -80.0], [60.0, -80.0]])
+    changed = 0
+    for _ in range(40):
+        out = strokes_gate.other_order([loop, bar], rng)
+        assert len(out) == 2 and sorted(len(s) for s in out) == [2, 40]
+        drawn_loop = next(s for s in out if len(s) == 40)
+        assert np.allclose(drawn_loop[0], drawn_loop[-1])   # begun elsewhere, still closed
+        assert {tuple(np.round(p, 6)) for p in drawn_loop} == {tuple(np.round(p, 6)) for p in loop}   # same ink
+        changed += not (np.array_equal(out[0], loop) and np.array_equal(out[1], bar))
+    assert changed > 10
+    same = strokes_gate.other_order([loop, bar], rng, reverse=0, reorder=0, restart=0)
+    assert np.array_equal(same[0], loop) and np.array_equal(same[1], bar)
+
+
+def test_smoke_run_writes_a_gate_the_stroke_reader_loads(tmp_path):
+    strokes_gate.main(["--pen", str(ROOT / "tests" / "fixtures" / "pendigits_sample.txt"), "--per-kind", "2",
+                       "--copies", "1", "--epochs", "1", "--workers", "1", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "strokes-gate.json").read_text())
+    assert report["command"].startswith("python -m training.strokes_gate --pen pendigits_sample.txt")
+    assert report["train"]["digit_paths"] == 20 and report["train"]["not_digit_drawings"] == 40
+    assert set(report["validation"]["rejected by kind"]) == set(strokes_gate.nondigits.TRAIN_KINDS)
+    for name in ("strokes.tflite", "strokes.json"):
+        shutil.copy(ROOT / "model" / name, tmp_path / name)
+    reader = load_stroke_reader(tmp_path / "strokes.tflite")
+    assert reader.gate is not None
+    _, outside = reader.read([[np.array([[0.0, 0.0], [5.0, 9.0], [9.0, 0.0]])]])
+    assert outside.shape == (1,)
