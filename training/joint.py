@@ -1,10 +1,12 @@
 """The joint rule: for a reading whose strokes were read, whether it is a digit at all,
-judged on the gate's answer and both readers' confidence together (webapp.gate.JointRule).
+judged on the pixel gate's answer, the strokes gate's and both readers' confidence
+together (webapp.gate.JointRule).
 
-The stroke reader has never seen a non-digit, and need not have: a heart or a letter
-seldom reads as the same digit from its pixels and from its path, and where the two
-readers disagree their combined answer is unsure. The rule is a line in the plane of the
-gate's log-odds and the answer's, fit by logistic regression on the validation side of
+The pixel gate and the strokes gate (training/strokes_gate.py) see different things: the
+strokes gate sees a spiral wind on where the pixel gate sees a 9, the pixel gate a
+heart's shape however it was drawn; and where the stroke reader and the digit model
+disagree, their answer is unsure. The rule is a logistic function of the three answers'
+log-odds, each weight held to its sign (webapp.gate.SIGNS), fit on the validation side of
 the data, each drawing posted as the page posts it, with its strokes, and read through
 the served path:
 
@@ -31,14 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from training import data as mnist_data, evaluation, nondigits, pendigits, people
+from training.gate import NUMBER_LENGTHS
 from webapp import measured_reject_thresholds, segment
-from webapp.gate import JointRule, load_gate, log_odds
+from webapp.gate import SIGNS, WEIGHTS, JointRule, load_gate, log_odds
 
 KEEP = 0.998          # share of validation digits drawn alone (and of numbers, whole) the rule lets through
 L2 = 1e-3             # the fit's ridge: three weights, thousands of readings, so barely any
 NEWTON_STEPS = 30
-SIGNS = (-1, 1, -1)   # of the weights of the gate's, the answer's and the strokes gate's log-odds
-NUMBER_LENGTHS = (2, 6)
 CHUNKS = 16           # jobs per part: small enough to spread over the workers
 DIGITS, NOT_DIGITS = "digits", "not digits"
 
@@ -47,12 +48,12 @@ DIGITS, NOT_DIGITS = "digits", "not digits"
 @lru_cache(maxsize=2)
 def _app(model_dir, rule):
     """The served parts in `model_dir`: the digit model and its thresholds, the gate (with
-    `rule`, a JointRule's fields, or none), the stroke reader."""
+    the JointRule `rule`, its thresholds a tuple, or none), the stroke reader."""
     from webapp.classifier import load_classifier
     from webapp.stroke_reader import load_stroke_reader
     model_dir = Path(model_dir)
     gate = load_gate(model_dir / "gate.tflite")
-    gate = replace(gate, joint=JointRule(*rule[:3], list(rule[3]), rule[4]) if rule else None)
+    gate = replace(gate, joint=rule)
     return (load_classifier(model_dir / "digits.tflite"), measured_reject_thresholds(model_dir / "digits.tflite"),
             gate, load_stroke_reader(model_dir / "strokes.tflite"))
 
@@ -90,9 +91,10 @@ def _job(job):
 
 
 def read_all(args, rule=None):
-    """Every validation drawing read as served, with the gate's joint rule `rule` (its
-    fields; None: without one): a list of (group, digits written, shown, readings)."""
+    """Every validation drawing read as served, with the gate's joint rule `rule` (None:
+    without one): a list of (group, digits written, shown, readings)."""
     model_dir, seed = str(args.model_dir), args.seed
+    rule = rule and replace(rule, below=tuple(rule.below))   # hashable: each worker loads the app once
     writers = pendigits.by_writer(pendigits.load(args.pen))[1]
     writers = writers[:args.limit] if args.limit else writers
     alone = list(writers) * args.copies
@@ -132,9 +134,10 @@ def fit(x, y, l2=L2, steps=NEWTON_STEPS):
     return b
 
 
-def monotone_fit(x, y, signs=SIGNS):
+def monotone_fit(x, y, signs=tuple(SIGNS[name] for name in WEIGHTS)):
     """`fit`, each answer's weight held to its sign (`signs`, for x's columns but the
-    bias): a surer gate never makes a drawing more of a digit, a surer answer never less.
+    bias, as webapp.gate.SIGNS): a surer gate never makes a drawing more of a digit, a
+    surer answer never less.
     A weight the data would give the other sign (the answers overlap, and a fit on them
     can trade one against another) is left out, and the rest fit again."""
     keep = list(range(x.shape[1]))
@@ -150,7 +153,7 @@ def monotone_fit(x, y, signs=SIGNS):
 
 def judged_readings(rows):
     """The readings the rule judges (strokes read, a gate answer) of each row, as
-    (group, digits written, readings read whole, [(outside, confidence, path outside)])."""
+    (group, digits written, pieces read, [(outside, confidence, path outside)])."""
     return [(group, written, len(readings), [(o, c, po) for o, c, po, read in readings if read and o is not None])
             for group, written, _, readings in rows]
 
@@ -164,7 +167,7 @@ def choose(rows, keep=KEEP, longest=segment.RULES.max_digits):
     x = features([r for _, _, _, rs in judged for r in rs])
     y = np.array([float(written > 0) for _, written, _, rs in judged for _ in rs])
     b = [round(float(w), 5) for w in monotone_fit(x, y)]   # as saved
-    rule = JointRule(b[0], b[1], b[-1], [], b[2] if len(b) == 4 else 0.0)
+    rule = JointRule(**dict(zip(WEIGHTS, b[:-1])), bias=b[-1], below=[])   # the features are in WEIGHTS' order
 
     def scores(selected):
         readings = np.array([r for rs in selected for r in rs], dtype=np.float64).reshape(-1, 3)
@@ -201,9 +204,10 @@ def parse_args(argv=None):
     p.add_argument("--model-dir", type=Path, default=root / "model",
                    help="the served digit model, gate and stroke reader the rule is for")
     p.add_argument("--out", type=Path, default=root / "model", help="where joint.json goes")
-    p.add_argument("--per-kind", type=int, default=150, help="drawings of each training kind of non-digit")
+    p.add_argument("--per-kind", type=int, default=200, help="drawings of each training kind of non-digit")
     p.add_argument("--copies", type=int, default=2, help="drawings of each validation writer's digit, alone")
-    p.add_argument("--numbers", type=int, default=1000, help="numbers of validation writers' digits")
+    p.add_argument("--numbers", type=int, default=2000,
+                   help="numbers of validation writers' digits: the thresholds are tail quantiles of their pieces")
     p.add_argument("--keep", type=float, default=KEEP, help="share of digits (and numbers, whole) let through")
     p.add_argument("--seed", type=int, default=8)
     p.add_argument("--workers", type=int, default=2, help="processes drawing and reading")
@@ -217,8 +221,7 @@ def main(argv=None):
     rows = read_all(args)
     print(f"read {len(rows)} drawings ({time.perf_counter() - started:.0f} s)", flush=True)
     rule = choose(rows, args.keep)
-    after = read_all(args, (rule.outside_weight, rule.confidence_weight, rule.bias, tuple(rule.below),
-                            rule.path_weight))
+    after = read_all(args, rule)
     report = {
         "outside_weight": rule.outside_weight, "confidence_weight": rule.confidence_weight,
         "path_weight": rule.path_weight, "bias": rule.bias, "thresholds": rule.below, "keep": args.keep,

@@ -67,7 +67,7 @@ def page_drawings(digits, rng, classifier):
     paths, images = [], []
     for digit in digits:
         strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
-        paths.append(features([pendigits.painted_path(s) for s in strokes]))   # the path the page posts
+        paths.append(features(pendigits.posted(strokes)))   # the path the page posts
         images.append(read_back(pendigits.paint(strokes, width)))
     return np.stack(paths), predict_all(classifier, np.stack(images)[..., None])
 

@@ -62,6 +62,11 @@ def create_app(config=None):
     classifier = app.extensions["classifier"] = load_classifier(app.config["MODEL_PATH"])
     gate = app.extensions["gate"] = load_gate(app.config["GATE_PATH"], app.config["GATE_ABOVE"])
     stroke_reader = app.extensions["stroke_reader"] = load_stroke_reader(app.config["STROKES_PATH"])
+    if gate is not None and gate.joint is not None and gate.joint.path_weight and (
+            stroke_reader is None or stroke_reader.gate is None):
+        logging.getLogger(__name__).warning(
+            "the joint rule weighs the strokes gate, which is not there: drawings with strokes are judged "
+            "by the confidence and gate thresholds alone")
     app.extensions["reader"] = recognise.Reader(classifier, app.config["MAX_IMAGE_PIXELS"],
                                                 app.config["REJECT_BELOW"], gate, stroke_reader)
     # Missing or unreadable, it only logs: /api/explain answers 503, reading digits goes on.

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 
 LOGIT_FLOOR = 1e-6   # probabilities are kept this far from 0 and 1 before their log-odds are taken
+# The joint rule's weights, in the order of its features (training.joint), and their signs:
+# a surer gate (pixels or path) never makes a drawing more of a digit, a surer answer
+# never less; 0 is allowed (the rule does not weigh it).
+WEIGHTS = ("outside_weight", "confidence_weight", "path_weight")
+SIGNS = {"outside_weight": -1, "confidence_weight": 1, "path_weight": -1}
 
 
 def log_odds(p):
@@ -36,13 +41,12 @@ def log_odds(p):
 
 @dataclass(frozen=True)
 class JointRule:
-    """Whether a reading whose strokes were read is a digit, from the gate's answer, the
-    confidence of both readers' answer and the strokes gate's answer together: a
-    logistic function of their log-odds, and a threshold on the score (one, or a list
-    for 1, 2, ... digits).
-    Where the stroke reader disagrees with the pixels, the answer's confidence falls;
-    where the gate is unsure, a confident answer can outweigh it, and the other way
-    round. Chosen on validation data by training.joint."""
+    """Whether a reading whose strokes were read is a digit: a logistic function of the
+    log-odds of the gate's answer (pixels), the strokes gate's (the pen's path) and the
+    confidence of both readers' answer, and a threshold on the score (one, or a list for
+    1, 2, ... digits). Two witnesses that see different things: one unsure can be
+    outweighed by the other sure. Chosen on validation data by training.joint, which
+    may leave a weight at 0."""
     outside_weight: float
     confidence_weight: float
     bias: float
@@ -87,12 +91,18 @@ def load_joint_rule(path):
     or it is not a usable rule (logged)."""
     try:
         rule = json.loads(Path(path).with_name("joint.json").read_text())
-        below = [float(t) for t in rule["thresholds"]]
-        joint = JointRule(float(rule["outside_weight"]), float(rule["confidence_weight"]), float(rule["bias"]), below,
-                          float(rule.get("path_weight", 0.0)))
-        weights = [joint.outside_weight, joint.confidence_weight, joint.bias, joint.path_weight]
-        if not below or not all(np.isfinite([*weights, *below])):
-            raise ValueError("weights and thresholds must be finite numbers")
+        if not isinstance(rule, dict):
+            raise TypeError("not a JSON object")
+        below = [float(t) for t in np.atleast_1d(rule["thresholds"])]
+        weights = {name: float(rule.get(name, 0.0)) for name in WEIGHTS}
+        joint = JointRule(**weights, bias=float(rule["bias"]), below=below)
+        if not below or not all(0.0 <= t <= 1.0 for t in below):
+            raise ValueError("thresholds must be scores from 0 to 1")
+        if not np.isfinite([*weights.values(), joint.bias]).all():
+            raise ValueError("weights must be finite numbers")
+        wrong = [name for name, w in weights.items() if np.sign(w) == -SIGNS[name]]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} of the wrong sign")
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as error:

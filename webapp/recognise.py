@@ -11,8 +11,9 @@ above its stricter `beside` threshold for a piece beside one that is not a digit
 
 Where the page posted the strokes and a stroke reader is installed (webapp/stroke_reader.py),
 which digit it is comes from the pixels and the pen's path together; whether it is a
-digit at all is then judged by the gate's joint rule (gate.JointRule: the gate's answer
-and both readers' confidence together), if it has one, else as for pixels alone.
+digit at all is then judged by the gate's joint rule (gate.JointRule: the pixel gate's
+answer, the strokes gate's and the answer's confidence together), if it has one, else as
+for pixels alone. The joint rule's thresholds are its own, measured for it.
 """
 
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,8 @@ UNCERTAIN_BELOW = 0.6
 class Reading:
     """The reading of one 28x28 input: the digit model's, or, where its strokes were read
     too, the digit model's and the stroke reader's together (`image_confidence` then keeps
-    the digit model's own confidence, which the "not a digit" rule judges)."""
+    the digit model's own confidence, which the "not a digit" rule judges when there is
+    no joint rule to)."""
     probabilities: np.ndarray
     pixels: np.ndarray          # the 28x28 input the network saw
     box: list = field(default=None)   # [x, y, w, h] in the image's pixels

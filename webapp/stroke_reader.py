@@ -70,6 +70,22 @@ def load_stroke_reader(path):
     except (OSError, ValueError, KeyError, TypeError) as error:
         log.warning("stroke reader %s not used: no usable weight in strokes.json beside it (%s)", path, error)
         return None
-    gate = Path(path).with_name(GATE_FILE)
     return StrokeReader(load_classifier(path, (POINTS, CHANNELS)), weight, temperature,
-                        load_classifier(gate, (POINTS, CHANNELS)) if gate.is_file() else None)
+                        load_strokes_gate(Path(path).with_name(GATE_FILE)))
+
+
+def load_strokes_gate(path):
+    """The strokes gate at `path`, checked to answer (N, 1); None when there is no file
+    there or it is not such a model (logged): it is optional, and without it the joint
+    rule leaves drawings to the other rules."""
+    if not path.is_file():
+        return None
+    try:
+        gate = load_classifier(path, (POINTS, CHANNELS))
+        shape = np.shape(gate.predict(np.zeros((2, POINTS, CHANNELS), np.float32)))
+        if shape != (2, 1):
+            raise ValueError(f"it answers {shape} for 2 paths, not (2, 1)")
+    except Exception as error:   # a broken file must not stop the app: any load error, logged
+        log.warning("strokes gate %s not used (%s)", path, error)
+        return None
+    return gate

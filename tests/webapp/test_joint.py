@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from training import nondigits, pendigits, people
-from webapp import ROOT, png
+from webapp import ROOT, create_app, png
 from webapp.gate import Gate, JointRule, load_gate, load_joint_rule
 from webapp.recognise import Reading, beside_not_a_digit, judged_jointly
 
@@ -80,8 +80,9 @@ def test_a_rule_that_cannot_be_used_is_left_out(tmp_path, caplog):
     assert load_joint_rule(tmp_path / "gate.tflite") is None   # no joint.json
     report = json.loads(GATE.with_name("joint.json").read_text())
     for broken in ({**report, "thresholds": []}, {**report, "bias": "much"}, {**report, "outside_weight": None},
-                   {**report, "path_weight": float("nan")},
-                   {k: v for k, v in report.items() if k != "confidence_weight"}):
+                   {**report, "path_weight": float("nan")}, {**report, "thresholds": [0.2, 1.5]},
+                   {**report, "outside_weight": 0.4}, [report], None,
+                   {k: v for k, v in report.items() if k != "bias"}):   # a weight left out is 0; the bias is needed
         (tmp_path / "joint.json").write_text(json.dumps(broken))
         with caplog.at_level(logging.WARNING, logger="webapp.gate"):
             assert load_joint_rule(tmp_path / "gate.tflite") is None
@@ -89,6 +90,24 @@ def test_a_rule_that_cannot_be_used_is_left_out(tmp_path, caplog):
         caplog.clear()
     (tmp_path / "joint.json").write_text("{not json")
     assert load_gate(tmp_path / "gate.tflite").joint is None   # the gate itself still serves
+    (tmp_path / "joint.json").write_text(json.dumps({**report, "thresholds": 0.3}))   # one for every count
+    assert load_joint_rule(tmp_path / "gate.tflite").below == [0.3]
+
+
+def test_without_the_strokes_gate_a_rule_that_weighs_it_leaves_drawings_to_the_other_rules(tmp_path, caplog,
+                                                                                            pen_digits):
+    for name in ("strokes.tflite", "strokes.json"):   # the stroke reader without its gate
+        shutil.copy(ROOT / "model" / name, tmp_path / name)
+    with caplog.at_level(logging.WARNING, logger="webapp"):
+        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}",
+                          "STROKES_PATH": str(tmp_path / "strokes.tflite")})
+    assert app.extensions["gate"].joint.path_weight and app.extensions["stroke_reader"].gate is None
+    assert "weighs the strokes gate, which is not there" in caplog.text
+    strokes, width = pendigits.random_strokes(pen_digits[0], np.random.default_rng(0), people.PAGE_BRUSH)
+    result = app.extensions["reader"].read(png.encode(pendigits.paint(strokes, width)),
+                                           [s.tolist() for s in pendigits.posted(strokes)])
+    assert result.whole.image_confidence is not None and result.whole.joint_score is None   # read, not judged jointly
+    assert result.number == str(pen_digits[0].label)
 
 
 def test_the_app_judges_posted_strokes_jointly(app, pen_digits):

@@ -104,6 +104,21 @@ def test_the_stroke_reader_is_optional_and_needs_its_weight(tmp_path, caplog):
     assert reader.gate is None and reader.read([[np.array([[0.0, 0.0], [5.0, 9.0]])]])[1] is None   # no strokes gate
 
 
+def test_a_strokes_gate_that_cannot_be_used_is_left_out(tmp_path, caplog):
+    for name in ("strokes.tflite", "strokes.json"):
+        shutil.copy(ROOT / "model" / name, tmp_path / name)
+    gate = tmp_path / "strokes-gate.tflite"
+    for broken in ((ROOT / "model" / "strokes-gate.tflite").read_bytes()[:5000],   # cut short
+                   (ROOT / "model" / "gate.tflite").read_bytes(),                   # the pixel gate: wrong input
+                   (ROOT / "model" / "strokes.tflite").read_bytes()):               # answers 10, not 1
+        gate.write_bytes(broken)
+        with caplog.at_level(logging.WARNING, logger="webapp.stroke_reader"):
+            reader = load_stroke_reader(tmp_path / "strokes.tflite")
+        assert reader is not None and reader.gate is None   # the stroke reader still serves
+        assert "strokes gate" in caplog.text and "not used" in caplog.text
+        caplog.clear()
+
+
 def test_the_strokes_gate_beside_the_reader_answers_for_each_path(pen_digits):
     reader = load_stroke_reader(STROKES_MODEL)
     assert reader.gate is not None   # strokes-gate.tflite ships beside strokes.tflite
