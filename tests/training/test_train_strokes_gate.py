@@ -59,3 +59,30 @@ def test_smoke_run_writes_a_gate_the_stroke_reader_loads(tmp_path):
     assert reader.gate is not None
     _, outside = reader.read([[np.array([[0.0, 0.0], [5.0, 9.0], [9.0, 0.0]])]])
     assert outside.shape == (1,)
+
+
+def test_a_digit_written_otherwise_lifts_the_pen_at_its_corner_and_takes_the_styles():
+    seven = [np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0], [50.0, 30.0], [40.0, 60.0], [30.0, 90.0]])]
+    assert strokes_gate.corner(seven[0]) == 2   # the top right: bar, then stem
+    rng = np.random.default_rng(1)
+    lifted = strokes_gate.written_otherwise(seven, 7, rng, lift=1.0, styles={7: 0.0})
+    assert [len(s) for s in lifted] == [3, 4] and np.array_equal(lifted[0][-1], lifted[1][0])
+    barred = strokes_gate.written_otherwise(seven, 7, rng, lift=0.0, styles={7: 1.0})
+    assert len(barred) == 2 and barred[1][0, 1] == barred[1][1, 1]   # a level bar across
+    assert 0.0 < barred[1][0, 0] < 45.0 < barred[1][1, 0]
+    line = [np.array([[0.0, 0.0], [0.0, 50.0], [0.0, 100.0], [0.0, 150.0], [0.0, 200.0]])]
+    assert strokes_gate.corner(line[0]) is None
+    flagged = strokes_gate.written_otherwise(line, 1, rng, lift=1.0, styles={1: 1.0})
+    assert len(flagged) == 2 and np.array_equal(flagged[0][-1], [0.0, 0.0])   # the flag ends where the stem begins
+
+
+def test_a_steady_hand_keeps_the_corners_and_drops_the_tremor():
+    rng = np.random.default_rng(2)
+    bar = np.column_stack([np.linspace(0, 100, 50), rng.normal(0, 0.5, 50)])
+    stem = np.column_stack([np.linspace(100, 60, 50), np.linspace(0, 150, 50) + rng.normal(0, 0.5, 50)])
+    seven = np.vstack([bar, stem[1:]])
+    simple = strokes_gate.simplified(seven, 5.0)
+    assert 3 <= len(simple) <= 5 and np.array_equal(simple[0], seven[0]) and np.array_equal(simple[-1], seven[-1])
+    assert np.min(np.hypot(*(simple - [100.0, bar[-1, 1]]).T)) < 3   # the corner kept
+    assert strokes_gate.steadied([seven], rng, share=0.0)[0] is seven
+    assert len(strokes_gate.steadied([seven], rng, share=1.0)[0]) < len(seven)

@@ -8,6 +8,7 @@ import shutil
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from training import nondigits, pendigits, people
 from webapp import ROOT, create_app, png
@@ -121,3 +122,18 @@ def test_the_app_judges_posted_strokes_jointly(app, pen_digits):
     rgba, strokes = nondigits.HELD_OUT_KINDS["heart"](np.random.default_rng(0), with_strokes=True)
     result = reader.read(png.encode(rgba), [s.tolist() for s in strokes])
     assert result.number == "?" and result.whole.joint_score < result.whole.joint_below
+
+
+# Drawn with a mouse in straight drags, as the page's own tests draw (fractions of the pad):
+# a one, a seven in one stroke, a seven as a stem and then its bar.
+STRAIGHT_DIGITS = {"1": [[(0.52, 0.18), (0.51, 0.5), (0.50, 0.82)]],
+                   "7": [[(0.28, 0.22), (0.72, 0.22), (0.56, 0.5), (0.44, 0.82)]],
+                   "7 ": [[(0.52, 0.18), (0.51, 0.5), (0.50, 0.82)], [(0.30, 0.19), (0.52, 0.18)]]}
+
+
+@pytest.mark.parametrize("label", STRAIGHT_DIGITS)
+def test_digits_drawn_in_straight_drags_are_digits(app, label):
+    strokes = [np.array(s) * 560 for s in STRAIGHT_DIGITS[label]]
+    result = app.extensions["reader"].read(png.encode(pendigits.paint(strokes, 560 / 30)),
+                                           [s.tolist() for s in pendigits.posted(strokes)])
+    assert result.whole.joint_score is not None and result.number == label.strip()
