@@ -103,7 +103,7 @@ def inside_pad(strokes, margin=12):
 
 def painted(strokes):
     """The strokes as the page paints and posts them (its quadratic smoothing)."""
-    return [[tuple(p) for p in pendigits.painted_path(np.asarray(s, dtype=float))] for s in strokes]
+    return [[tuple(p) for p in stroke] for stroke in pendigits.posted(strokes)]
 
 
 def summary(records):

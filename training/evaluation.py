@@ -133,8 +133,6 @@ def read_as_served(rgba, classifier, reject_below, gate=None, strokes=None, stro
     """A canvas drawing read as the server reads it: its PNG export, and the `strokes` that
     drew it (canvas pixels) if given, through recognise.read_image (segmentation, the "not
     a digit" thresholds, the gate and the stroke reader included)."""
-    if strokes is not None:
-        strokes = [np.asarray(stroke, dtype=float).tolist() for stroke in strokes]
     return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, strokes=strokes,
                                 gate=gate, stroke_reader=stroke_reader)
 

@@ -62,9 +62,8 @@ def _served(rgba, strokes, app):
     """(what the app shows, [(outside, confidence, strokes read) of each reading]); None
     when the app answers "too many separate marks"."""
     classifier, thresholds, gate, stroke_reader = app
-    try:
-        result = evaluation.read_as_served(rgba, classifier, thresholds, gate, strokes, stroke_reader)
-    except segment.TooManyMarks:
+    result = people.read_served(rgba, classifier, thresholds, gate, strokes, stroke_reader)
+    if result is None:
         return None
     return result.number, [(d.outside, d.confidence, d.path_outside, d.image_confidence is not None)
                            for d in result.digits]

@@ -141,7 +141,7 @@ def number_drawing(digits, rng, brush=PAGE_BRUSH):
     return pendigits.paint(strokes, brush), spans, pendigits.posted(strokes)
 
 
-def _read(rgba, classifier, reject_below, gate, strokes=None, stroke_reader=None):
+def read_served(rgba, classifier, reject_below, gate, strokes=None, stroke_reader=None):
     """The served reading, with the strokes when there is a stroke reader to read them;
     None when the app answers "too many separate marks"."""
     from training.evaluation import read_as_served
@@ -160,7 +160,7 @@ def alone_report(digits, classifier, reject_below, rng, copies=2, gate=None, str
     accepted, right, labels = [], [], []
     for digit in list(digits) * copies:
         strokes, width = pendigits.random_strokes(digit, rng, PAGE_BRUSH)
-        result = _read(pendigits.paint(strokes, width), classifier, reject_below, gate, pendigits.posted(strokes), stroke_reader)
+        result = read_served(pendigits.paint(strokes, width), classifier, reject_below, gate, pendigits.posted(strokes), stroke_reader)
         shown = "" if result is None else result.number
         accepted.append(bool(shown) and "?" not in shown)
         right.append(shown == str(digit.label))
@@ -180,7 +180,7 @@ def numbers_report(digits, classifier, reject_below, rng, count, gate=None, leng
     for _ in range(count):
         chosen = [digits[i] for i in rng.choice(len(digits), size=int(rng.integers(lengths[0], lengths[1] + 1)))]
         rgba, _, strokes = number_drawing(chosen, rng)
-        result = _read(rgba, classifier, reject_below, gate, strokes, stroke_reader)
+        result = read_served(rgba, classifier, reject_below, gate, strokes, stroke_reader)
         if result is None:
             continue
         whole += "?" not in result.number
@@ -201,7 +201,7 @@ def word_beside_number(digits, letter_maker, rng, count, classifier, reject_belo
         word = [_sized(letter_maker(rng), height) for _ in range(int(rng.integers(letters[0], letters[1] + 1)))]
         number = [digits[i] for i in rng.choice(len(digits), size=2)]
         strokes, spans = side_by_side(word + [pen_strokes(d, height, rng) for d in number], rng)
-        result = _read(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate, pendigits.posted(strokes),
+        result = read_served(pendigits.paint(strokes, PAGE_BRUSH), classifier, reject_below, gate, pendigits.posted(strokes),
                        stroke_reader)
         if result is None:   # too many marks: the app shows no digit, the number is lost
             word_rejected += 1

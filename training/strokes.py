@@ -31,6 +31,7 @@ from webapp.stroke_reader import combine
 from webapp.strokes import CHANNELS, POINTS, features
 
 TURN, SHEAR, ASPECT = 12.0, 0.2, (0.8, 1.2)   # training augmentation: degrees, x per y, x scale
+STAGES = ((64, 5), (128, 3))   # the stroke reader's conv stages: (filters, kernel width)
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5)   # the stroke reader's shares tried on validation
 
 
@@ -43,19 +44,35 @@ def augmented(digit, rng):
     return [s @ m.T for s in pendigits.varied(digit, rng).strokes]
 
 
-def build_model():
+def path_trunk(stages=STAGES):
+    """The path networks' trunk (the stroke reader's, the strokes gate's): stages of two
+    1-D convolutions (batch norm, ReLU), pooled between, then the mean and the maximum
+    along the path, dropped out. Returns (inputs, features)."""
     import keras
     from keras import layers
     inputs = keras.Input((POINTS, CHANNELS), name="path")
     h = inputs
-    for stage, (filters, width) in enumerate(((64, 5), (128, 3))):
+    for stage, (filters, width) in enumerate(stages):
         if stage:
             h = layers.MaxPooling1D(2)(h)
         for _ in range(2):
             h = layers.Conv1D(filters, width, padding="same", use_bias=False)(h)
             h = layers.ReLU()(layers.BatchNormalization()(h))
     h = layers.Concatenate()([layers.GlobalAveragePooling1D()(h), layers.GlobalMaxPooling1D()(h)])
-    logits = layers.Dense(NUM_CLASSES, name="logits")(layers.Dropout(0.3)(h))
+    return inputs, layers.Dropout(0.3)(h)
+
+
+def tflite_bytes(model):
+    """The model as LiteRT runs it, in floats (the path networks are small)."""
+    import tensorflow as tf
+    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def build_model():
+    import keras
+    from keras import layers
+    inputs, h = path_trunk()
+    logits = layers.Dense(NUM_CLASSES, name="logits")(h)
     model = keras.Model(inputs, layers.Softmax(name="probabilities")(logits), name="strokes")
     model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -75,9 +92,8 @@ def page_drawings(digits, rng, classifier):
 def export(model, out):
     """strokes.keras, and the same weights as strokes.tflite (floats: the network is small),
     what the server runs."""
-    import tensorflow as tf
     model.save(out / "strokes.keras")
-    (out / "strokes.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    (out / "strokes.tflite").write_bytes(tflite_bytes(model))
 
 
 def measure(args):

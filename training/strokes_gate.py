@@ -28,10 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from training import nondigits, pendigits, people
-from training.strokes import augmented
+from training.strokes import augmented, path_trunk, tflite_bytes
 from webapp.strokes import CHANNELS, POINTS, arc_length, features
 
 CHUNKS = 16
+STAGES = ((32, 5), (64, 3))   # conv stages (filters, kernel width): half the stroke reader's
 REVERSE, REORDER, RESTART = 0.15, 0.3, 0.5   # strokes reversed, reordered, closed ones begun elsewhere
 LIFT, CORNER = 0.3, 60.0   # digits: the pen lifted at the sharpest corner (degrees) of a stroke this often
 STYLES = {7: 0.25, 1: 0.3, 0: 0.15}   # ... and written with a bar, a flag, a slash this often
@@ -190,28 +191,14 @@ def page_paths(digits, rng):
                      for d in digits])
 
 
-def build_model(width=1.0):
-    """Two conv stages like the stroke reader's, narrower, and a sigmoid."""
+def build_model():
+    """The stroke reader's trunk, narrower (STAGES), and a sigmoid."""
     import keras
     from keras import layers
-    inputs = keras.Input((POINTS, CHANNELS), name="path")
-    h = inputs
-    for stage, (filters, size) in enumerate(((32, 5), (64, 3))):
-        if stage:
-            h = layers.MaxPooling1D(2)(h)
-        for _ in range(2):
-            h = layers.Conv1D(round(filters * width), size, padding="same", use_bias=False)(h)
-            h = layers.ReLU()(layers.BatchNormalization()(h))
-    h = layers.Concatenate()([layers.GlobalAveragePooling1D()(h), layers.GlobalMaxPooling1D()(h)])
-    outputs = layers.Dense(1, activation="sigmoid", name="outside")(layers.Dropout(0.3)(h))
-    model = keras.Model(inputs, outputs, name="strokes_gate")
+    inputs, h = path_trunk(STAGES)
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="outside")(h), name="strokes_gate")
     model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
     return model
-
-
-def export(model, out):
-    import tensorflow as tf
-    (out / "strokes-gate.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
 
 
 def main(argv=None):
@@ -250,7 +237,7 @@ def main(argv=None):
     history = model.fit(x, y, sample_weight=weights, batch_size=128, epochs=args.epochs, verbose=2,
                         validation_data=(x_val, y_val), shuffle=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    export(model, args.out)
+    (args.out / "strokes-gate.tflite").write_bytes(tflite_bytes(model))
 
     from webapp.classifier import load_classifier
     served = load_classifier(args.out / "strokes-gate.tflite", (POINTS, CHANNELS))   # measured as served
