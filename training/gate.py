@@ -4,7 +4,8 @@ prepares it, is NOT a digit at all.
 The digit network has only seen digits, so its confidence says little about a heart or
 a scribble; teaching it the outside hurt its digits (train.py --nondigits). The gate is
 a second, separate network: the inside is MNIST (raw, re-drawn and styled), real
-people's pen digits of the training writers drawn as the page draws them, alone and as
+people's pen digits of the training writers drawn as the page draws them, alone, as
+other people write them (training.writing: other styles, hooks, tremor) and as
 the pieces of numbers; the outside is every training kind of non-digit drawing
 (nondigits.TRAIN_KINDS: letters that look like a digit are never drawn), whole and cut
 into pieces by the served segmentation. Thresholds are chosen on validation data (the
@@ -150,6 +151,8 @@ def build_data(args):
     groups["mnist re-drawn"] = (redrawn(xt[..., 0], small(args.redrawn), (seed, 1), workers), 0, "train")
     groups["pen"] = (people.drawn_inputs(train_writers, (seed, 2), args.pen_copies, people.TRAINING_BRUSH,
                                          workers)[0], 0, "train")
+    groups["pen written otherwise"] = (people.drawn_inputs(train_writers, (seed, 8), args.otherwise_copies,
+                                                           people.TRAINING_BRUSH, workers, otherwise=True)[0], 0, "train")
     groups["pen in numbers"] = (number_pieces(train_writers, small(args.numbers), (seed, 3), model_path, workers,
                                               people.TRAINING_BRUSH), 0, "train")
     groups["mnist validation"] = (xv, 0, "validation")
@@ -292,6 +295,8 @@ def parse_args(argv=None):
     p.add_argument("--mnist", type=int, default=20000, help="MNIST training digits, raw")
     p.add_argument("--redrawn", type=int, default=5000, help="MNIST training digits re-drawn on the canvas")
     p.add_argument("--pen-copies", type=int, default=2, help="drawings of each training writer's digit")
+    p.add_argument("--otherwise-copies", type=int, default=3,
+                   help="drawings of each training writer's digit as others write it (training.writing)")
     p.add_argument("--numbers", type=int, default=2000, help="numbers of training writers' digits, cut into pieces")
     p.add_argument("--validation-numbers", type=int, default=1000,
                    help="numbers of validation writers' digits, cut into pieces: the numbers' thresholds are "

@@ -5,7 +5,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from training import pendigits
+from training import pendigits, writing
 from training.evaluation import classification_report, read_back
 from webapp.pages import BRUSH_FRACTION
 from webapp.preprocess import MNIST_SIZE, EmptyDrawing
@@ -15,10 +15,13 @@ TRAINING_BRUSH = (10.0, 28.0)                # other pads and devices: thinner a
 
 
 def _inputs(job):
-    digits, seed, brush, vary, restyle = job
+    digits, seed, brush, vary, restyle, otherwise = job
     rng = np.random.default_rng(seed)
     x, y, writers = [], [], []
     for digit in digits:
+        if otherwise:
+            digit = pendigits.PenDigit(digit.label, digit.writer,
+                                       tuple(writing.as_others_write(digit.strokes, digit.label, rng)))
         try:
             x.append(read_back(pendigits.random_drawing(digit, rng, brush, vary=vary, restyle=restyle)))
         except EmptyDrawing:   # a dot drawn tiny can fade away; a person would not post it
@@ -28,15 +31,16 @@ def _inputs(job):
     return x, y, writers
 
 
-def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2, vary=False, restyle=0.0):
+def drawn_inputs(digits, seed, copies=1, brush=PAGE_BRUSH, workers=2, vary=False, restyle=0.0, otherwise=False):
     """Each digit drawn `copies` times as someone might draw it on the pad (random size,
     place, pointer, slant; `brush` a width or a (low, high) range; `vary`: its strokes
-    pendigits.varied first; `restyle`: that share in pendigits.RESTYLES' style), read
+    pendigits.varied first; `restyle`: that share in pendigits.RESTYLES' style;
+    `otherwise`: as someone else might write it, writing.as_others_write), read
     back as the server reads it: (x float32 (N, 28, 28, 1), labels, writer ids)."""
     todo = list(digits) * copies
     if not todo:
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE, 1), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    jobs = [(todo[k::16], (*np.atleast_1d(seed), k), brush, vary, restyle) for k in range(16)]
+    jobs = [(todo[k::16], (*np.atleast_1d(seed), k), brush, vary, restyle, otherwise) for k in range(16)]
     with ProcessPoolExecutor(workers) as pool:
         parts = list(pool.map(_inputs, jobs))
     x = np.stack([a for part in parts for a in part[0]])[..., None].astype(np.float32)

@@ -25,6 +25,7 @@ from training import pendigits
 from training.calibration import fit_temperature
 from training.evaluation import calibration, misread, predict_all, read_back
 from training.people import PAGE_BRUSH
+from training.writing import as_others_write, mnist_paths
 from webapp import ROOT
 from webapp.classifier import NUM_CLASSES, load_classifier
 from webapp.stroke_reader import combine
@@ -101,8 +102,12 @@ def measure(args):
     if args.limit:
         train, validation, held_out = train[:args.limit], validation[:args.limit], held_out[:args.limit]
     rng = np.random.default_rng(args.seed)
-    x = np.stack([features(augmented(d, rng)) for d in train for _ in range(args.copies)])
-    y = np.array([d.label for d in train for _ in range(args.copies)])
+    # half the copies as the training writers write, half as others might (training.writing)
+    x = [features(augmented(d, rng) if k % 2 else as_others_write(augmented(d, rng), d.label, rng))
+         for d in train for k in range(args.copies)]
+    y = [d.label for d in train for _ in range(args.copies)]
+    traced, traced_labels = mnist_paths(args.data, args.mnist, rng)
+    x, y = np.stack(x + [features(s) for s in traced]), np.concatenate([y, traced_labels]).astype(np.int64)
     classifier = load_classifier(args.model)
     parts = {}
     for name, digits in (("validation", validation), ("held_out", held_out)):
@@ -144,6 +149,7 @@ def measure(args):
         "combined_errors": misread(zip(labels, answer.argmax(axis=1))),
         "calibration_held_out": {"ece": calibration(answer, labels)["before"]["ece"]},
         "command": (f"python -m training.strokes --pen {args.pen.name} --epochs {args.epochs} "
+                    + (f"--data {args.data.name} --mnist {args.mnist} " if args.data else "") +
                     f"--copies {args.copies} --seed {args.seed}" + (f" --limit {args.limit}" if args.limit else "")
                     + (f" --out {args.out}" if args.out else "")),
     }
@@ -156,6 +162,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pen", type=Path, required=True, help="pendigits UNIPEN text file")
     p.add_argument("--model", type=Path, default=ROOT / "model" / "digits.tflite", help="the digit model")
+    p.add_argument("--data", type=Path, default=None, help="mnist.npz: its training digits as paths too")
+    p.add_argument("--mnist", type=int, default=16000, help="MNIST training digits traced as paths (with --data)")
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--copies", type=int, default=12, help="augmented paths of each training writer's digit")
     p.add_argument("--seed", type=int, default=0)

@@ -4,8 +4,9 @@ a pen took (webapp/strokes.features) is not a digit at all.
 The pixel gate (training/gate.py) sees a spiral and a 9 as much the same ink; the path
 does not: a spiral winds on and on in one stroke, an arrow ends in a head drawn apart, a
 word runs along. Trained on the training writers' pen paths, varied as the stroke reader
-learns them and as other people write them (`written_otherwise`: the pen lifted at a
-corner, a barred 7, a flagged 1, a slashed 0) (digits), against every training kind of non-digit drawn on the pad with its
+learns them and as other people write them (training.writing.as_others_write: other
+styles, orders and directions, hooks, tremor), and MNIST's training digits traced along
+their centre lines (with --data: thousands more writers' shapes) (digits), against every training kind of non-digit drawn on the pad with its
 strokes (nondigits.TRAIN_KINDS, letters that look like a digit never drawn): the whole
 drawing's path, and the paths of runs of its strokes, as the pieces segmentation may cut
 it into (a lone straight stroke left out: it is a 1). Both sides' strokes are drawn in
@@ -29,14 +30,11 @@ import numpy as np
 
 from training import nondigits, pendigits, people
 from training.strokes import augmented, path_trunk, tflite_bytes
+from training.writing import as_others_write, mnist_paths, other_order, steadied
 from webapp.strokes import CHANNELS, POINTS, arc_length, features
 
 CHUNKS = 16
 STAGES = ((32, 5), (64, 3))   # conv stages (filters, kernel width): half the stroke reader's
-REVERSE, REORDER, RESTART = 0.15, 0.3, 0.5   # strokes reversed, reordered, closed ones begun elsewhere
-LIFT, CORNER = 0.3, 60.0   # digits: the pen lifted at the sharpest corner (degrees) of a stroke this often
-STYLES = {7: 0.25, 1: 0.3, 0: 0.15}   # ... and written with a bar, a flag, a slash this often
-STEADY, TOLERANCE = 0.3, (0.01, 0.05)   # paths drawn in straight drags this often, within this share of their size
 STRAIGHT = 0.06   # a path this close to the line between its ends (share of its length) is a lone line: a 1
 
 
@@ -55,99 +53,6 @@ def straight(strokes):
     d = s - s[0]
     off = np.abs(ends[0] * d[:, 1] - ends[1] * d[:, 0]) / span   # each point's distance from the line
     return bool(off.max() < STRAIGHT * length)
-
-
-def other_order(strokes, rng, reverse=REVERSE, reorder=REORDER, restart=RESTART):
-    """Strokes as another hand might order them: a stroke now and then drawn the other
-    way, the strokes in another order, a closed stroke (an 8, a 0) begun elsewhere along
-    it. People differ in these more than in shapes, and 16 writers show few of the ways;
-    the non-digits are varied alike, so that order alone never tells the two apart."""
-    out = []
-    for s in strokes:
-        s = np.asarray(s, dtype=np.float64)
-        size = max(float(np.ptp(s, axis=0).max()), 1e-6)
-        if len(s) > 4 and np.hypot(*(s[-1] - s[0])) < 0.25 * size and rng.random() < restart:
-            s = np.roll(s[:-1], -int(rng.integers(len(s) - 1)), axis=0)   # closed: begun elsewhere
-            s = np.vstack([s, s[:1]])
-        out.append(s[::-1] if rng.random() < reverse else s)
-    if len(out) > 1 and rng.random() < reorder:
-        out = [out[k] for k in rng.permutation(len(out))]
-    return out
-
-
-def corner(stroke, sharper_than=CORNER, samples=12):
-    """The index of a stroke's sharpest turn (a pen often lifts there), None if it has no
-    turn sharper than `sharper_than` degrees, looked at over `samples` points evenly along
-    it (the shape, not the tremor)."""
-    s = np.asarray(stroke, dtype=np.float64)
-    along = arc_length(s)
-    if len(s) < 5 or along[-1] <= 0:
-        return None
-    at = np.searchsorted(along, np.linspace(0, along[-1], samples))
-    at = np.unique(np.clip(at, 0, len(s) - 1))
-    steps = np.diff(s[at], axis=0)
-    headings = np.arctan2(steps[:, 1], steps[:, 0])
-    turns = np.degrees(np.abs(np.angle(np.exp(1j * np.diff(headings)))))
-    if not len(turns) or turns.max() < sharper_than:
-        return None
-    return int(at[int(np.argmax(turns)) + 1])
-
-
-def written_otherwise(strokes, label, rng, lift=LIFT, styles=STYLES):
-    """A digit's strokes as other people write it: the pen lifted at a stroke's sharpest
-    corner now and then (a 7 as a bar and a stem, a 4 in two), and the styles the 16
-    writers seldom show: a 7 with a bar across, a 1 with a flag, a 0 with a slash."""
-    out = []
-    for s in strokes:
-        k = corner(s) if rng.random() < lift else None
-        out += [s] if k is None or not 0 < k < len(s) - 1 else [s[:k + 1], s[k:]]
-    points = np.concatenate(out)
-    (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
-    height, width = bottom - top, max(right - left, 0.3 * (bottom - top))
-    middle = (left + right) / 2
-    if label == 7 and rng.random() < styles[7]:     # a bar across the stem, halfway down
-        y = top + height * rng.uniform(0.45, 0.6)
-        out.append(np.array([[middle - 0.3 * width, y], [middle + 0.3 * width, y]]))
-    elif label == 1 and rng.random() < styles[1]:   # a flag down to the left from the top
-        start = out[0][np.argmin(out[0][:, 1])]
-        out.insert(0, np.array([start + (-0.25 * height, 0.2 * height), start]))
-    elif label == 0 and rng.random() < styles[0]:   # a slash through it
-        out.append(np.array([[left, bottom], [right, top]]))
-    return [np.asarray(s, dtype=np.float64) for s in out]
-
-
-def simplified(stroke, tolerance):
-    """A stroke through fewer of its points, none of the rest further than `tolerance`
-    from it (Ramer-Douglas-Peucker): the straight segments a mouse drags, or a hand that
-    does not tremble."""
-    s = np.asarray(stroke, dtype=np.float64)
-    keep = np.zeros(len(s), dtype=bool)
-    keep[[0, -1]] = True
-    spans = [(0, len(s) - 1)]
-    while spans:
-        a, b = spans.pop()
-        if b - a < 2:
-            continue
-        d = s[b] - s[a]
-        off = s[a + 1:b] - s[a]
-        length = np.hypot(*d)
-        far = np.abs(d[0] * off[:, 1] - d[1] * off[:, 0]) / length if length > 0 else np.hypot(*off.T)
-        k = int(np.argmax(far))
-        if far[k] > tolerance:
-            keep[a + 1 + k] = True
-            spans += [(a, a + 1 + k), (a + 1 + k, b)]
-    return s[keep]
-
-
-def steadied(strokes, rng, share=STEADY, tolerance=TOLERANCE):
-    """The strokes, `share` of the time, as drawn by a steady hand or a mouse in straight
-    drags: each simplified to within a `tolerance` share of the drawing's size. Digits and
-    non-digits alike: how smooth a path is tells neither side."""
-    if rng.random() >= share:
-        return strokes
-    points = np.concatenate(strokes)
-    size = max(float(np.ptp(points, axis=0).max()), 1e-6)
-    return [simplified(s, rng.uniform(*tolerance) * size) for s in strokes]
 
 
 def pieces(strokes, rng):
@@ -205,6 +110,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pen", type=Path, required=True, help="pendigits UNIPEN text file")
     p.add_argument("--out", type=Path, required=True, help="where strokes-gate.tflite and its json go")
+    p.add_argument("--data", type=Path, default=None, help="mnist.npz: its training digits as paths too")
+    p.add_argument("--mnist", type=int, default=16000, help="MNIST training digits traced as paths (with --data)")
     p.add_argument("--per-kind", type=int, default=800, help="training drawings of each non-digit kind")
     p.add_argument("--copies", type=int, default=8, help="varied paths of each training writer's digit")
     p.add_argument("--epochs", type=int, default=10)
@@ -218,8 +125,9 @@ def main(argv=None):
     if args.limit:
         train, validation = train[:args.limit], validation[:args.limit]
     rng = np.random.default_rng(args.seed)
-    digits = np.stack([features(steadied(other_order(written_otherwise(augmented(d, rng), d.label, rng), rng), rng))
-                       for d in train for _ in range(args.copies)])
+    digits = np.stack([features(as_others_write(augmented(d, rng), d.label, rng))
+                       for d in train for _ in range(args.copies)]
+                      + [features(s) for s in mnist_paths(args.data, args.mnist, rng)[0]])
     whole, cut, _ = nondigit_paths(args.per_kind, (args.seed, 1), args.workers)
     val_digits = page_paths(validation, rng)
     val_whole, val_cut, val_kinds = nondigit_paths(max(args.per_kind // 8, 1), (args.seed, 2), args.workers)
@@ -246,6 +154,7 @@ def main(argv=None):
     at = float(np.quantile(out_digits, 0.995))   # for the figures only: the joint rule decides
     report = {
         "command": f"python -m training.strokes_gate --pen {args.pen.name} --per-kind {args.per_kind} "
+                   + (f"--data {args.data.name} --mnist {args.mnist} " if args.data else "") +
                    f"--copies {args.copies} --epochs {args.epochs} --seed {args.seed}"
                    + (f" --limit {args.limit}" if args.limit else ""),
         "weights": int(model.count_params()), "bytes": (args.out / "strokes-gate.tflite").stat().st_size,

@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 
-from training import strokes_gate
+from training import strokes_gate, writing
 from webapp import ROOT
 from webapp.stroke_reader import load_stroke_reader
 
@@ -35,14 +35,14 @@ def test_another_order_keeps_the_ink_and_changes_the_path():
     bar = np.array([[0.0, -80.0], [60.0, -80.0]])
     changed = 0
     for _ in range(40):
-        out = strokes_gate.other_order([loop, bar], rng)
+        out = writing.other_order([loop, bar], rng)
         assert len(out) == 2 and sorted(len(s) for s in out) == [2, 40]
         drawn_loop = next(s for s in out if len(s) == 40)
         assert np.allclose(drawn_loop[0], drawn_loop[-1])   # begun elsewhere, still closed
         assert {tuple(np.round(p, 6)) for p in drawn_loop} == {tuple(np.round(p, 6)) for p in loop}   # same ink
         changed += not (np.array_equal(out[0], loop) and np.array_equal(out[1], bar))
     assert changed > 10
-    same = strokes_gate.other_order([loop, bar], rng, reverse=0, reorder=0, restart=0)
+    same = writing.other_order([loop, bar], rng, reverse=0, reorder=0, restart=0)
     assert np.array_equal(same[0], loop) and np.array_equal(same[1], bar)
 
 
@@ -63,17 +63,26 @@ def test_smoke_run_writes_a_gate_the_stroke_reader_loads(tmp_path):
 
 def test_a_digit_written_otherwise_lifts_the_pen_at_its_corner_and_takes_the_styles():
     seven = [np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0], [50.0, 30.0], [40.0, 60.0], [30.0, 90.0]])]
-    assert strokes_gate.corner(seven[0]) == 2   # the top right: bar, then stem
+    assert writing.corner(seven[0]) == 2   # the top right: bar, then stem
     rng = np.random.default_rng(1)
-    lifted = strokes_gate.written_otherwise(seven, 7, rng, lift=1.0, styles={7: 0.0})
+    lifted = writing.written_otherwise(seven, 7, rng, lift=1.0, styles={7: 0.0})
     assert [len(s) for s in lifted] == [3, 4] and np.array_equal(lifted[0][-1], lifted[1][0])
-    barred = strokes_gate.written_otherwise(seven, 7, rng, lift=0.0, styles={7: 1.0})
+    barred = writing.written_otherwise(seven, 7, rng, lift=0.0, styles={7: 1.0})
     assert len(barred) == 2 and barred[1][0, 1] == barred[1][1, 1]   # a level bar across
     assert 0.0 < barred[1][0, 0] < 45.0 < barred[1][1, 0]
     line = [np.array([[0.0, 0.0], [0.0, 50.0], [0.0, 100.0], [0.0, 150.0], [0.0, 200.0]])]
-    assert strokes_gate.corner(line[0]) is None
-    flagged = strokes_gate.written_otherwise(line, 1, rng, lift=1.0, styles={1: 1.0})
-    assert len(flagged) == 2 and np.array_equal(flagged[0][-1], [0.0, 0.0])   # the flag ends where the stem begins
+    assert writing.corner(line[0]) is None
+    shapes = set()
+    for _ in range(12):   # the flag drawn as a stroke of its own, or in one stroke with the stem
+        flagged = writing.written_otherwise(line, 1, rng, lift=1.0, styles={1: 1.0})
+        points = np.concatenate(flagged)
+        assert points[:, 0].min() < -10 and points[:, 1].max() == 200.0   # out to the left; the stem kept
+        if len(flagged) == 2:
+            assert np.array_equal(flagged[0][-1], [0.0, 0.0])   # the flag ends where the stem begins
+        else:
+            assert flagged[0][0, 1] > 0.0 and np.array_equal(flagged[0][-1], [0.0, 200.0])   # up, then down
+        shapes.add(len(flagged))
+    assert shapes == {1, 2}
 
 
 def test_a_steady_hand_keeps_the_corners_and_drops_the_tremor():
@@ -81,8 +90,25 @@ def test_a_steady_hand_keeps_the_corners_and_drops_the_tremor():
     bar = np.column_stack([np.linspace(0, 100, 50), rng.normal(0, 0.5, 50)])
     stem = np.column_stack([np.linspace(100, 60, 50), np.linspace(0, 150, 50) + rng.normal(0, 0.5, 50)])
     seven = np.vstack([bar, stem[1:]])
-    simple = strokes_gate.simplified(seven, 5.0)
+    simple = writing.simplified(seven, 5.0)
     assert 3 <= len(simple) <= 5 and np.array_equal(simple[0], seven[0]) and np.array_equal(simple[-1], seven[-1])
     assert np.min(np.hypot(*(simple - [100.0, bar[-1, 1]]).T)) < 3   # the corner kept
-    assert strokes_gate.steadied([seven], rng, share=0.0)[0] is seven
-    assert len(strokes_gate.steadied([seven], rng, share=1.0)[0]) < len(seven)
+    assert writing.steadied([seven], rng, share=0.0)[0] is seven
+    assert len(writing.steadied([seven], rng, share=1.0)[0]) < len(seven)
+
+
+def test_others_write_hooks_tremble_and_go_upward_with_their_ends_kept():
+    rng = np.random.default_rng(3)
+    line = [np.column_stack([np.zeros(20), np.linspace(0.0, 200.0, 20)])]
+    hooked = writing.hooked(line, rng, share=1.0)[0]
+    assert len(hooked) == 26 and np.array_equal(hooked[3:-3], line[0])   # three points more at each end
+    assert 0 < np.hypot(*(hooked[0] - line[0][0])) <= writing.HOOK[1] * 200 + 1e-9
+    shaky = writing.trembling(line, rng, share=1.0)[0]
+    assert np.allclose(shaky[[0, -1]], line[0][[0, -1]]) and not np.allclose(shaky, line[0])
+    assert np.abs(shaky - line[0]).max() <= writing.TREMOR[1] * 200 + 1e-9
+    assert np.array_equal(writing.upward(line, rng, share=1.0)[0], line[0][::-1])
+    two = [line[0], line[0] + 50]
+    assert writing.upward(two, rng, share=1.0) is two   # only a lone stroke
+    for _ in range(20):   # whatever it does, the digit stays about where and how big it was
+        out = np.concatenate(writing.as_others_write(line, 1, rng))
+        assert np.ptp(out[:, 1]) >= 190 and np.ptp(out[:, 1]) <= 260
