@@ -1,6 +1,6 @@
 """Split a drawing of a whole number into its digits, left to right.
 
-split_digits takes four steps, each a function below:
+split_digits takes five steps, each a function below:
 
 1. components: the ink's connected strokes; specks are dropped.
 2. groups: components that overlap in x join, so the detached bar of a 4, 5 or 7 stays
@@ -10,6 +10,8 @@ split_digits takes four steps, each a function below:
    with the stroke whose centre line is nearest, so touching digits come apart whole.
 4. cuts: a group wider than a digit, where digits touch and no strokes told them apart,
    is cut; geometry proposes the columns and the model (the `judge`) chooses.
+5. rejoining: neighbours that the judge reads as one digit far more surely than as two
+   join again (an open 4 in two strokes, a 5 whose bar stands apart).
 
 The rules are the fields of Rules, each with what it measures beside it. Pure
 numpy/SciPy/Pillow, like preprocess; the judge is passed in, so no model lives here.
@@ -77,6 +79,9 @@ class Rules:
     # Pieces the model may be asked about for one drawing: numbers of up to six digits ask
     # about at most 20 (750 drawings, bench/readings.py). A bound on the work of cutting.
     max_readings: int = 40
+    # 5. rejoining: neighbours this close in x (share of the height; below 0, they overlap) ...
+    rejoin_gap: float = 0.05
+    rejoin_sure: float = 0.95       # ... that read together at least this surely, and surer than apart, are one digit
     unsure: float = 0.9             # below this confidence whole, a group without a clear column may be cut ...
     whole_penalty: float = 0.5      # ... if its best cut's sides read better than this share of the whole
 
@@ -116,13 +121,51 @@ def split_digits(ink, judge=None, strokes=None):
 
     confidence = confidence if judge else None
     groups = _groups(mask)                                             # steps 1 and 2
+    separate = groups   # the marks apart on the page: only these may be rejoined (step 5)
     height = max(b[2] - b[0] for b in map(bounding_box, groups))       # the digits' height
     width = None   # the brush's stroke width, measured when first needed
     if _strokes_worth_reading(strokes):                                # step 3
         width = stroke_width(mask)
         groups = _split_along_strokes(groups, mask, strokes, (left, top), width, height, confidence)
     parts = _cut_where_touching(groups, mask, width, height, confidence)   # step 4
+    if confidence is not None:                                          # step 5
+        parts = _rejoin(sorted(parts, key=lambda m: _middle(bounding_box(m))), separate, height, confidence)
     return sorted((_piece(part, top, left) for part in parts), key=lambda p: (p.box[1] + p.box[3]) / 2)
+
+
+def _middle(box):
+    return (box[1] + box[3]) / 2
+
+
+def _rejoin(parts, separate, height, confidence):
+    """Neighbours that read as one digit far better than as two joined again: the strokes
+    of an open 4 or a 5 whose bar stands apart, which no geometry ties together. Two
+    pieces of different `separate` marks (never two that steps 3 and 4 cut apart), within
+    rejoin_gap of each other in x, are one digit when, together, the model reads them at
+    rejoin_sure or more and more surely than the two pieces' confidences multiplied."""
+    if len(separate) < 2:
+        return parts
+    def mark(part):
+        row, column = np.argwhere(part)[0]
+        return next(g for g, m in enumerate(separate) if m[row, column])
+    marks = [mark(m) for m in parts]
+    while len(parts) > 1:
+        boxes = [bounding_box(m) for m in parts]
+        near = [k for k in range(len(parts) - 1) if marks[k] != marks[k + 1]
+                and boxes[k + 1][1] - boxes[k][3] <= RULES.rejoin_gap * height]
+        if not near:
+            return parts
+        joined = [parts[k] | parts[k + 1] for k in near]
+        scores = confidence([*joined, *(parts[k] for k in near), *(parts[k + 1] for k in near)])
+        together, first, second = np.split(scores, 3)
+        gain = np.where(together >= RULES.rejoin_sure, together - first * second, 0.0)
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            return parts
+        k = near[best]
+        parts = [*parts[:k], joined[best], *parts[k + 2:]]
+        marks = [*marks[:k], marks[k], *marks[k + 2:]]
+    return parts
 
 
 def _piece(part, top, left):

@@ -315,3 +315,29 @@ def test_a_one_touching_its_neighbour_is_read_apart_with_the_strokes(app, mnist_
     assert len(split_digits(ink)) == 1   # one connected piece, too narrow for a geometric cut
     classifier = app.extensions["classifier"]
     assert recognise.read_image(image, classifier, strokes=strokes).number == number
+
+
+# An open 4 written as many do: the corner and its bar, then the stem beside it, apart.
+OPEN_FOUR_APART = [[(50, 0), (0, 120), (75, 120)], [(110, 30), (95, 200)]]
+
+
+def test_marks_apart_that_read_as_one_digit_are_joined_again(app, monkeypatch):
+    strokes = place(OPEN_FOUR_APART, 300)
+    ink = canvas(strokes)
+    assert len(split_digits(ink)) == 2   # by geometry alone, two marks side by side
+    classifier = app.extensions["classifier"]
+
+    def judge(pieces):
+        inputs = [preprocess.to_mnist(np.where(p.mask, ink[p.box[0]:p.box[2], p.box[1]:p.box[3]], 0.0))
+                  for p in pieces]
+        return classifier.predict(np.stack(inputs)[..., None]).max(axis=1)
+
+    assert len(split_digits(ink, judge)) == 1
+    monkeypatch.setattr(segment, "RULES", dataclasses.replace(segment.RULES, rejoin_sure=1.01))
+    assert len(split_digits(ink, judge)) == 2   # the rule, not the cuts, joined them
+
+
+def test_digits_apart_in_a_number_are_not_joined(app):
+    strokes = place(ONE, 100) + place(OPEN_FOUR_APART, 160) + place(ZERO, 400)
+    image = png(canvas(strokes))
+    assert recognise.read_image(image, app.extensions["classifier"], strokes=strokes).number == "140"
