@@ -687,11 +687,21 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     expect(page.locator("#number")).to_have_attribute("data-selected", "1")
     assert state["state"] == "rejected"
     expect(page.locator("#verdict")).to_contain_text("look like a digit")
-    expect(page.locator("#not-digit")).to_be_hidden()               # the other digits are read
+    # the piece's best guess waits behind the same button as a single drawing's ...
+    expect(page.locator("#guess-toggle")).to_be_visible()
+    expect(page.locator("#guess-toggle")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#not-digit-hint")).to_be_hidden()          # ... without the hint: the others are read
+    expect(page.locator("#bars")).to_be_hidden()
+    page.click("#guess-toggle")
     expect(page.locator("#bars")).to_be_visible()
+    expect(page.locator("#verdict")).to_contain_text("Best guess: 8, 30% sure.")
+    page.click("#guess-toggle")
+    expect(page.locator("#bars")).to_be_hidden()
 
     page.click("#number .num-digit[data-index='0']")
     expect(page.locator("#prediction")).to_have_attribute("data-state", "confident")
+    expect(page.locator("#not-digit")).to_be_hidden()
+    expect(page.locator("#bars")).to_be_visible()
     expect(page.locator("#verdict")).to_contain_text("99%")
     expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "0")
     page.click("#number .num-digit[data-index='1']")
