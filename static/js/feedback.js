@@ -5,13 +5,20 @@
 // queue (kept in localStorage, so a reload keeps it too) and is posted again with backoff
 // until the server answers. Only a 4xx, the server refusing it, drops it.
 //
+// A reading with a "?" (a piece that is not a digit: "1?") can't be right as it stands, so it
+// is offered "Not quite: it was …" alone (#feedback[data-partial="true"]).
+//
+// The keypad is a layer over the whole screen, or (the kiosk: the `keypadHost` option) a
+// panel in place of the answer, so that it never covers the drawing it corrects.
+//
 // Test hooks: #feedback[data-state] hidden | offered | keypad | saving | thanks | queued | error,
-// .keypad-display[data-value], FeedbackQueue's data-pending on the container.
+// #feedback[data-partial], .keypad-display[data-value], FeedbackQueue's data-pending on the container.
 
 const QUEUE_KEY = 'digits.feedback.queue';
 const MAX_QUEUED = 40;             // drawings waiting while the server is away; the oldest goes first
 const MAX_LABEL = 12;
 const RETRY_MS = [1000, 2000, 4000, 8000, 15000];
+const PARTIAL_PROMPT = 'Part of it didn’t read as a digit.';
 
 function el(tag, attrs = {}, text = '') {
   const node = document.createElement(tag);
@@ -116,10 +123,11 @@ export class FeedbackQueue extends EventTarget {
 /** The buttons and the keypad, built into `container`. Events: 'done' {label, right} once a
  *  choice is made (saved or queued), 'open' / 'close' of the keypad. */
 export class FeedbackPanel extends EventTarget {
-  constructor(container, queue) {
+  constructor(container, queue, { keypadHost = null } = {}) {
     super();
     this.container = container;
     this.queue = queue;
+    this.keypadHost = keypadHost;   // where the keypad goes in the page's flow; null: over the screen
     this.offered = null;   // {image, strokes, answer, pointer} of the answer on show
     this.value = '';
     this._build();
@@ -136,7 +144,12 @@ export class FeedbackPanel extends EventTarget {
   /** Offer feedback on an answer: {image (data URL), strokes, answer (string), pointer}. */
   offer(offered) {
     this.offered = offered;
+    // "1?": part of it is not a digit, so "Right" could only be refused (labels are digits)
+    const partial = !/^[0-9]+$/.test(offered.answer);
+    this.container.dataset.partial = String(partial);
+    this.rightButton.hidden = partial;
     this.answerText.textContent = offered.answer;
+    this.prompt.replaceChildren(...(partial ? [PARTIAL_PROMPT] : ['Did it read ', this.answerText, '?']));
     this._closeKeypad();
     this._setState('offered');
   }
@@ -164,15 +177,18 @@ export class FeedbackPanel extends EventTarget {
     this.prompt = el('p', { class: 'feedback-prompt' });
     this.prompt.append('Did it read ', (this.answerText = el('strong', { class: 'feedback-answer' })), '?');
     this.rightButton = el('button', { type: 'button', class: 'fb-btn fb-right' }, 'Right');
-    this.wrongButton = el('button', { type: 'button', class: 'fb-btn fb-wrong' }, 'Not quite: it was …');
+    // one line whatever the width: where it is narrow, ": it was" goes (feedback.css)
+    this.wrongButton = el('button', { type: 'button', class: 'fb-btn fb-wrong' }, 'Not quite');
+    this.wrongButton.append(el('span', { class: 'fb-long' }, ': it was'), ' …');
     const buttons = el('div', { class: 'feedback-buttons' });
     buttons.append(this.rightButton, this.wrongButton);
     this.message = el('p', { class: 'feedback-message', role: 'status', 'aria-live': 'polite' });
     c.append(this.prompt, buttons, this.message);
 
-    // The keypad: a layer over the whole screen, for fingers.
-    this.keypad = el('div', { class: 'keypad-layer', role: 'dialog', 'aria-modal': 'true',
-                              'aria-label': 'Type what you drew' });
+    // The keypad, for fingers: a layer over the whole screen, or a panel in keypadHost.
+    const host = this.keypadHost;
+    this.keypad = el('div', { class: host ? 'keypad-layer keypad-inline' : 'keypad-layer', role: 'dialog',
+                              'aria-label': 'Type what you drew', ...(host ? {} : { 'aria-modal': 'true' }) });
     this.keypad.hidden = true;
     const box = el('div', { class: 'keypad' });
     const title = el('p', { class: 'keypad-title' }, 'What did you draw?');
@@ -188,7 +204,7 @@ export class FeedbackPanel extends EventTarget {
     const cancel = el('button', { type: 'button', class: 'key-cancel' }, 'Cancel');
     box.append(title, this.display, keys, cancel);
     this.keypad.append(box);
-    document.body.append(this.keypad);
+    (host || document.body).append(this.keypad);
 
     this.rightButton.addEventListener('click', () => this._choose(this.offered && this.offered.answer));
     this.wrongButton.addEventListener('click', () => this._openKeypad());

@@ -1,4 +1,4 @@
-// The open-day kiosk: a big pad, a big answer, Right / Not quite with a keypad, and
+// The open-day kiosk: a big pad, a big answer, Right / Not quite with a keypad, Undo, and
 // nothing a visitor can break or leave. Idle for a while, the pad clears; idle longer,
 // the attract loop writes digits until someone touches the screen (with body[data-look],
 // showing "How it reads" for each: /kiosk?look=1 or DIGITS_KIOSK_LOOK). A server restart or
@@ -22,7 +22,8 @@ const pad = new Pad($('pad'));
 const predictor = new Predictor();
 const connection = new Connection();
 const queue = new FeedbackQueue();
-const feedback = new FeedbackPanel($('feedback'), queue);
+// the keypad takes the answer's place, beside or under the pad: never over the drawing
+const feedback = new FeedbackPanel($('feedback'), queue, { keypadHost: $('keypad-host') });
 const attract = new Attract($('attract'), {
   brushFraction: pad.brushFraction, samplesUrl: body.dataset.samples, explain: body.dataset.look === 'true',
 });
@@ -108,6 +109,7 @@ queue.addEventListener('saved', () => {
 function syncPad() {
   $('pad-frame').dataset.mode = pad.mode;
   $('clear').disabled = pad.isEmpty && feedback.state === 'hidden';
+  $('undo').disabled = pad.isEmpty;
 }
 
 pad.addEventListener('strokestart', () => {
@@ -131,6 +133,23 @@ function clearAll() {
   showEmpty();
   syncPad();
 }
+
+/** A slip needs no fresh start: the last stroke goes, and what is left is read again. */
+function undo() {
+  if (!pad.undo()) return;
+  predictor.invalidate();
+  state.answered = false;
+  feedback.reset();
+  if (pad.isEmpty) {
+    state.posted = null;
+    showEmpty();
+  } else {
+    sendDrawing();
+  }
+  syncPad();
+}
+
+$('undo').addEventListener('click', undo);
 
 $('clear').addEventListener('click', () => {
   feedback.reset();
@@ -210,6 +229,7 @@ window.addEventListener('dragover', block);
 window.addEventListener('drop', block);
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !feedback.keypadOpen) clearAll();
+  if ((e.key === 'z' || e.key === 'Z') && (e.ctrlKey || e.metaKey) && !feedback.keypadOpen) undo();
   if ((e.ctrlKey || e.metaKey) && ['+', '-', '=', '0'].includes(e.key)) block(e);   // no zooming
 });
 

@@ -19,6 +19,7 @@ export class LookView {
     this.root = root;
     const $ = (selector) => root.querySelector(selector);
     this.answer = $('#look-answer');
+    this.which = $('#look-which');
     this.digits = $('#look-digits');
     this.input = $('#look-input');
     this.under = $('#look-under');
@@ -46,6 +47,8 @@ export class LookView {
     this.root.dataset.state = 'empty';
     this.root.dataset.digit = '';
     this.answer.textContent = '';
+    this.which.textContent = '';
+    this.root.dataset.number = 'false';
     this.digits.hidden = true;
     this.digits.replaceChildren();
   }
@@ -85,13 +88,20 @@ export class LookView {
     this.paths.hidden = data.strokes_read !== true;
   }
 
+  /** A number: the heading says which digit ("How it reads digit 2 of 3"), and the number
+   *  is shown whole, as one control with the chosen digit lit, not as a row of badges that
+   *  would read as another number. */
   _number(number, index) {
     const several = Array.isArray(number) && number.length > 1;
     this.digits.hidden = !several;
+    this.root.dataset.number = String(several);
     if (!several) {
+      this.which.textContent = '';
       this.digits.replaceChildren();
       return;
     }
+    this.which.textContent = Number.isInteger(index) ? `digit ${index + 1} of ${number.length}` : '';
+    this.digits.setAttribute('aria-label', `The number ${number.join('')}: choose a digit to look inside`);
     this.digits.replaceChildren(...number.map((text, i) => {
       const button = document.createElement('button');
       button.type = 'button';
@@ -99,7 +109,7 @@ export class LookView {
       button.dataset.index = String(i);
       button.textContent = text;
       button.setAttribute('aria-pressed', String(i === index));
-      button.setAttribute('aria-label', `Look inside digit ${i + 1}`);
+      button.setAttribute('aria-label', `Digit ${i + 1}: ${text === '?' ? 'not recognised' : text}`);
       return button;
     }));
   }

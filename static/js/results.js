@@ -10,8 +10,9 @@
 //   #number[data-number]          what the page reads: "7", "2026", "20?6", "?"; "" when nothing
 //   #number[data-selected]        the index (in the answer's `digits`) whose bars are shown
 //   [data-bar="D"][data-probability]  the probability of digit D, e.g. "0.9731"
-//   .result-panel[data-guess]     none | hidden | shown: when nothing drawn reads as a digit,
-//                                 the best guess (the digit and the bars) is shown only when asked
+//   .result-panel[data-guess]     none | hidden | shown: when the reading shown is not a digit
+//                                 (a single drawing, or the chosen piece of a number), its best
+//                                 guess (the digit and the bars) is shown only when asked
 
 export const EMPTY_HINT = 'Draw a digit, 0–9';
 export const REJECTED_TEXT = 'That doesn’t look like a digit';
@@ -86,14 +87,17 @@ export class Results {
     return r ? `Best guess: ${r.digit}, ${Math.round(r.confidence * 100)}% sure.` : '';
   }
 
-  /** "Not a digit": the hint, and the best guess behind a button (`applies`: this answer is one). */
+  /** "Not a digit" (`applies`: the reading shown is not one, alone or as a piece of a number):
+   *  its best guess behind a button, the same for both; the hint when nothing reads as a digit. */
   _guess(applies) {
     const hidden = applies && !this.guessAsked;
     this.notDigit.hidden = !applies;
     this.panel.dataset.guess = !applies ? 'none' : hidden ? 'hidden' : 'shown';
     this.guessToggle.setAttribute('aria-expanded', String(applies && this.guessAsked));
     this.guessToggle.textContent = this.guessAsked ? 'Hide the best guess' : 'Show the best guess';
-    this.notDigitHint.textContent = !applies ? '' : this.isNumber ? REJECTED_NUMBER_HINT : REJECTED_HINT;
+    this.notDigitHint.textContent = !applies || !this.nothingRead ? ''
+      : this.isNumber ? REJECTED_NUMBER_HINT : REJECTED_HINT;
+    this.notDigitHint.hidden = !this.notDigitHint.textContent;
   }
 
   _state(state) {
@@ -262,7 +266,7 @@ export class Results {
     const percent = Math.round(r.confidence * 100);
     if (r.kind === 'rejected') {
       this.verdict.append(this.isNumber ? 'doesn’t look like a digit' : REJECTED_TEXT);
-      if (this.guessAsked && this.nothingRead) {
+      if (this.guessAsked) {
         const guess = this.doc.createElement('span');
         guess.className = 'verdict-guess';
         guess.textContent = ` ${this._guessText(r)}`;
@@ -280,7 +284,7 @@ export class Results {
       strong.textContent = `${percent}%`;
       this.verdict.append(strong, ' sure');
     }
-    this._guess(this.nothingRead);
+    this._guess(r.kind === 'rejected');
     this._setBars(r.probabilities, r.digit, r.kind === 'uncertain' ? r.runnerUp : -1);
     this._seen(r.input);
     if (announce) {

@@ -38,7 +38,7 @@ def draw(page, points):
 
 
 def open_kiosk(browser, url, **context):
-    page = browser.new_context(viewport={"width": 1180, "height": 820}, **context).new_page()
+    page = browser.new_context(**{"viewport": {"width": 1180, "height": 820}, **context}).new_page()
     page.goto(url + "/kiosk")
     page.wait_for_selector("html[data-ready='true']", timeout=TIMEOUT)
     return page
@@ -127,4 +127,70 @@ def test_a_server_restart_mid_session_is_survived_with_the_drawing_kept(browser,
         assert page.evaluate(INK) == ink
         page.click(".fb-right")
         page.wait_for_selector("#feedback[data-state='thanks']", timeout=TIMEOUT)
+    page.context.close()
+
+
+def box_of(page, selector):
+    return page.evaluate(f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect();"
+                         " return {x: r.x, y: r.y, right: r.right, bottom: r.bottom, width: r.width}; })()")
+
+
+def overlaps(a, b):
+    return a["x"] < b["right"] and b["x"] < a["right"] and a["y"] < b["bottom"] and b["y"] < a["bottom"]
+
+
+def test_in_portrait_the_pad_fills_the_width_and_the_answer_fits_under_it(browser, team_server):
+    page = open_kiosk(browser, team_server, viewport={"width": 768, "height": 1024}, has_touch=True)
+    draw(page, SEVEN)
+    page.wait_for_selector("#feedback[data-state='offered']", timeout=TIMEOUT)
+    pad = box_of(page, "#pad-frame")
+    assert pad["width"] >= 0.85 * 768, pad                       # it was 409 px, about half
+    assert abs(pad["x"] - (768 - pad["right"])) <= 1, pad        # centred
+    assert pad["right"] - pad["x"] == pytest.approx(pad["bottom"] - pad["y"], abs=1)   # square
+    for selector in ("#answer", ".fb-right", ".fb-wrong", "#undo", "#clear", ".k-kept"):
+        box = box_of(page, selector)
+        assert box["y"] >= pad["bottom"] and box["bottom"] <= 1024 and box["x"] >= 0 and box["right"] <= 768, (
+            selector, box, pad)
+    for selector in (".fb-right", ".fb-wrong", "#undo", "#clear"):
+        assert page.locator(selector).bounding_box()["height"] >= 56, selector
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1024
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}],
+                         ids=["landscape", "portrait"])
+def test_undo_takes_back_a_slip_and_the_keypad_leaves_the_drawing_in_sight(browser, team_server, viewport):
+    page = open_kiosk(browser, team_server, viewport=viewport, has_touch=True)
+    undo = page.locator("#undo")
+    assert undo.is_visible() and undo.is_disabled()
+    draw(page, SEVEN)
+    page.wait_for_selector("#feedback[data-state='offered']", timeout=TIMEOUT)
+    ink = page.evaluate(INK)
+    draw(page, [(0.2, 0.9), (0.8, 0.9)])                          # a slip under the 7
+    page.wait_for_function("() => document.getElementById('answer').dataset.number !== '7'", timeout=TIMEOUT)
+    assert page.evaluate(INK) > ink
+    undo.click()                                                  # the slip goes, the 7 stays and is read again
+    assert page.evaluate(INK) == ink
+    page.wait_for_selector("#feedback[data-state='offered']", timeout=TIMEOUT)
+    assert page.get_attribute("#answer", "data-number") == "7"
+
+    page.click(".fb-wrong")
+    page.wait_for_selector(".keypad-layer:not([hidden])")
+    keypad = box_of(page, ".keypad")
+    pad = box_of(page, "#pad-frame")
+    assert not overlaps(keypad, pad), (keypad, pad)
+    assert keypad["x"] >= 0 and keypad["right"] <= viewport["width"] and keypad["bottom"] <= viewport["height"], keypad
+    centre = page.evaluate("(() => { const r = document.getElementById('pad').getBoundingClientRect();"
+                           " return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2).id; })()")
+    assert centre == "pad"                                        # nothing over the drawing
+    for key in ("1", "7", "back", "ok"):
+        box = page.locator(f".key[data-key='{key}']").bounding_box()
+        assert box["height"] >= 56 and box["width"] >= 56, (key, box)
+    page.click(".key[data-key='7']")
+    page.click(".key-cancel")                                     # back to the choice, the drawing kept
+    page.wait_for_selector("#feedback[data-state='offered']")
+    assert page.evaluate(INK) == ink
+    undo.click()
+    page.wait_for_selector("#answer[data-state='empty']")
+    assert page.evaluate(INK) == 0 and undo.is_disabled()
     page.context.close()

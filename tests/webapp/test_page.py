@@ -687,11 +687,21 @@ def test_not_a_digit_in_a_number_shows_as_a_question_mark(page, live_server):
     expect(page.locator("#number")).to_have_attribute("data-selected", "1")
     assert state["state"] == "rejected"
     expect(page.locator("#verdict")).to_contain_text("look like a digit")
-    expect(page.locator("#not-digit")).to_be_hidden()               # the other digits are read
+    # the piece's best guess waits behind the same button as a single drawing's ...
+    expect(page.locator("#guess-toggle")).to_be_visible()
+    expect(page.locator("#guess-toggle")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#not-digit-hint")).to_be_hidden()          # ... without the hint: the others are read
+    expect(page.locator("#bars")).to_be_hidden()
+    page.click("#guess-toggle")
     expect(page.locator("#bars")).to_be_visible()
+    expect(page.locator("#verdict")).to_contain_text("Best guess: 8, 30% sure.")
+    page.click("#guess-toggle")
+    expect(page.locator("#bars")).to_be_hidden()
 
     page.click("#number .num-digit[data-index='0']")
     expect(page.locator("#prediction")).to_have_attribute("data-state", "confident")
+    expect(page.locator("#not-digit")).to_be_hidden()
+    expect(page.locator("#bars")).to_be_visible()
     expect(page.locator("#verdict")).to_contain_text("99%")
     expect(page.locator("#boxes .box.selected")).to_have_attribute("data-index", "0")
     page.click("#number .num-digit[data-index='1']")
@@ -726,3 +736,76 @@ def test_not_a_digit_screens_fit_desktop_and_phone(browser, live_server, screens
             shoot(page, screenshot_dir / f"not-a-digit-guess-{name}.png")
         finally:
             context.close()
+
+
+# ---------------------------------------------------------------- feedback on a partly read number
+def test_a_reading_with_a_question_mark_offers_only_not_quite(page, live_server):
+    """"1?" can't be confirmed (a label is digits only): no "Right" that would do nothing,
+    a question that reads naturally, and the correction is saved."""
+    probabilities = [0.01] * 10
+    probabilities[1] = 0.91
+    one = {"digit": 1, "confidence": 0.91, "probabilities": probabilities, "uncertain": False, "runner_up": 7,
+           "is_digit": True, "input": "data:image/png;base64,", "box": [60, 100, 60, 300]}
+    piece = {**one, "digit": 4, "confidence": 0.4, "is_digit": False, "box": [300, 100, 160, 300]}
+    body = {**one, "number": "1?", "digits": [one, piece]}
+    saved = []
+    open_page(page, live_server)
+    page.route("**/api/predict", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(body)))
+    page.on("request", lambda r: saved.append(r) if r.url.endswith("/api/feedback") else None)
+    draw(page, one_at(0.25) + [[(0.55, 0.35), (0.75, 0.65)], [(0.75, 0.35), (0.55, 0.65)]])
+    settle(page)
+    expect(page.locator("#number")).to_have_attribute("data-number", "1?")
+    feedback = page.locator("#feedback")
+    expect(feedback).to_have_attribute("data-state", "offered", timeout=TIMEOUT)
+    expect(feedback).to_have_attribute("data-partial", "true")
+    expect(page.locator(".fb-right")).to_be_hidden()
+    expect(page.locator(".fb-wrong")).to_be_visible()
+    expect(page.locator(".fb-wrong")).to_have_text("Not quite: it was …")
+    prompt = page.locator(".feedback-prompt").inner_text()
+    assert "??" not in prompt and "Did it read" not in prompt, prompt
+
+    page.click(".fb-wrong")
+    for key in "17":
+        page.click(f".key[data-key='{key}']")
+    page.click(".key[data-key='ok']")
+    expect(feedback).to_have_attribute("data-state", "thanks", timeout=TIMEOUT)
+    assert [r.post_data_json["label"] for r in saved] == ["17"]
+    assert saved[0].post_data_json["answer"] == "1?"
+    assert saved[0].response().status == 201
+
+    # a number read whole is offered both, as before
+    whole = {**one, "digit": 7, "is_digit": True, "box": [300, 100, 160, 300]}
+    body.update({"number": "17", "digits": [one, whole]})
+    page.keyboard.press("Escape")
+    draw(page, ONE)
+    settle(page)
+    expect(feedback).to_have_attribute("data-partial", "false", timeout=TIMEOUT)
+    expect(page.locator(".fb-right")).to_be_visible()
+    expect(page.locator(".feedback-prompt")).to_have_text("Did it read 17?")
+
+
+# ---------------------------------------------------------------- "Look inside" keeps the pad
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 1920, "height": 1080}],
+                         ids=["1280x800", "1920x1080"])
+def test_opening_look_inside_leaves_the_pad_where_it_is(browser, live_server, viewport):
+    """The drawing must not jump: the pad keeps its size and its place with the view open."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = open_page(context.new_page(), live_server)
+        draw(page, SEVEN)
+        settle(page)
+        before = page.locator("#pad").bounding_box()
+        page.click("#look-toggle")
+        expect(page.locator("#look")).to_be_visible()
+        expect(page.locator("#look")).to_have_attribute("data-state", "shown", timeout=TIMEOUT)
+        after = page.locator("#pad").bounding_box()
+        for key in ("x", "y", "width", "height"):
+            assert after[key] == pytest.approx(before[key], abs=0.5), (key, before, after)
+        look = page.locator("#look").bounding_box()
+        assert look["x"] >= before["x"] + before["width"]                       # beside it, not over it
+        assert look["x"] + look["width"] <= viewport["width"] and look["y"] + look["height"] <= viewport["height"]
+        page.click("#look-close")
+        assert page.locator("#pad").bounding_box() == pytest.approx(before, abs=0.5)
+    finally:
+        context.close()
