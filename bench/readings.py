@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import payloads  # noqa: E402
-from bench.accuracy import pad_brush, random_drawing, stroke_png, write_number  # noqa: E402
+from bench.accuracy import write_number  # noqa: E402
+from bench.writers import PAD_BRUSH, MnistWriters, random_drawing, stroke_png  # noqa: E402
 from training import synth  # noqa: E402
 from webapp import create_app  # noqa: E402
 
@@ -37,10 +38,10 @@ def drawings(count, seed):
     for i in range(count):
         digit = x[i % len(x)]
         yield f"digit-{i}", synth.png_bytes(synth.render(digit, *random_drawing(rng))), None
-    brush = pad_brush()
+    writers = MnistWriters(payloads.MNIST_SAMPLE)
     for i in range(count):
-        strokes, _, _ = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
-        picture = stroke_png(strokes, brush)
+        strokes, _, _ = write_number(writers, rng, int(rng.integers(2, 7)), PAD_BRUSH)
+        picture = stroke_png(strokes, PAD_BRUSH)
         rounded = [[(round(px, 1), round(py, 1)) for px, py in stroke] for stroke in strokes]
         yield f"number-{i}-strokes", picture, rounded
         yield f"number-{i}-bitmap", picture, None
