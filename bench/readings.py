@@ -8,7 +8,7 @@ The drawings: the shipped MNIST sample's test digits re-drawn alone at random si
 places and brushes, and numbers of 2 to 6 digits written as bench/accuracy.py writes them,
 posted with their strokes and as the bitmap alone. Each drawing's readings (the whole
 drawing's probabilities and input, every digit's box, probabilities and input, as
-recognise.read_image gives them) are kept as a digest; --compare names any that differ.
+pipeline.read_image gives them) are kept as a digest; --compare names any that differ.
 """
 
 import argparse

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from training import synth
-from webapp import ROOT, measured_reject_thresholds, png, recognise
+from webapp import ROOT, measured_reject_thresholds
+from webapp.reading import pipeline, png
 
 
 def data_url(png):
@@ -217,13 +218,13 @@ def test_each_digit_of_a_number_is_judged_by_the_threshold_for_its_length(app, m
     classifier = app.extensions["classifier"]
     number, single = number_png(mnist_sample, [2, 0, 7])[0], drawn_digits[4][0]
     nothing_alone = [1.01, 0.0]
-    result = recognise.read_image(number, classifier, reject_below=nothing_alone)
+    result = pipeline.read_image(number, classifier, reject_below=nothing_alone)
     assert result.number == "207" and all(d.is_digit for d in result.digits)
     assert not result.whole.is_digit   # the whole drawing read as one digit, as a digit alone is
-    assert recognise.read_image(single, classifier, reject_below=nothing_alone).number == "?"
+    assert pipeline.read_image(single, classifier, reject_below=nothing_alone).number == "?"
     nothing_in_numbers = [0.0, 1.01]
-    assert recognise.read_image(number, classifier, reject_below=nothing_in_numbers).number == "???"
-    assert recognise.read_image(single, classifier, reject_below=nothing_in_numbers).number == "4"
+    assert pipeline.read_image(number, classifier, reject_below=nothing_in_numbers).number == "???"
+    assert pipeline.read_image(single, classifier, reject_below=nothing_in_numbers).number == "4"
 
 
 def test_the_app_rejects_by_the_thresholds_measured_for_its_model(app):
@@ -233,8 +234,8 @@ def test_the_app_rejects_by_the_thresholds_measured_for_its_model(app):
 
 
 def test_reject_threshold_for_a_drawing_of_so_many_digits(tmp_path):
-    assert recognise.reject_threshold(0.5, 3) == 0.5
-    assert [recognise.reject_threshold([0.7, 0.6, 0.5], k) for k in (1, 2, 3, 9)] == [0.7, 0.6, 0.5, 0.5]
-    assert recognise.reject_threshold([], 2) == 0.0
+    assert pipeline.reject_threshold(0.5, 3) == 0.5
+    assert [pipeline.reject_threshold([0.7, 0.6, 0.5], k) for k in (1, 2, 3, 9)] == [0.7, 0.6, 0.5, 0.5]
+    assert pipeline.reject_threshold([], 2) == 0.0
     (tmp_path / "metrics.json").write_text(json.dumps({"rejection": {"threshold": 0.6}}))   # an older report
     assert measured_reject_thresholds(tmp_path / "digits.tflite") == 0.6

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from training import evaluation
-from webapp import ROOT, segment
-from webapp.classifier import load_classifier
+from webapp import ROOT
+from webapp.reading import segment
+from webapp.reading.classifier import load_classifier
 
 MODEL_DIR = ROOT / "model"
 

@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from training import synth
-from webapp.cli import predict_command
+from webapp.web.cli import predict_command
 
 
 def test_predict_files_dark_on_light_light_on_dark_and_broken(app, tmp_path, mnist_sample):

@@ -12,7 +12,7 @@ import pytest
 from bench import load, payloads, serve
 from conftest import gunicorn
 from bench.serve import connections_held, workers_of
-from webapp.workers import FairGeventWorker
+from webapp.serving.workers import FairGeventWorker
 
 pytestmark = pytest.mark.slow
 

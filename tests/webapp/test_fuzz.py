@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from bench import hostile
-from webapp import preprocess, recognise, segment
+from webapp.reading import pipeline, preprocess, segment
 
 pytestmark = pytest.mark.slow
 
@@ -113,7 +113,7 @@ def test_any_small_image_in_any_mode_reads_or_is_refused(app, pixels, mode):
     buffer = io.BytesIO()   # the same pixels in a file, in a mode TIFF holds
     (grey.convert("RGBA") if mode in ("La", "RGBa", "LAB", "HSV") else image).save(buffer, "TIFF")
     for read in (lambda: preprocess.to_mnist(preprocess.ink_in_box(image)[0]),
-                 lambda: recognise.read_image(buffer.getvalue(), app.extensions["classifier"])):
+                 lambda: pipeline.read_image(buffer.getvalue(), app.extensions["classifier"])):
         try:
             read()
         except preprocess.PreprocessError:

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from training import evaluation, nondigits, pendigits, people
-from webapp import ROOT, create_app, png
-from webapp.gate import Gate, load_gate, measured_gate_thresholds
-from webapp.recognise import Reading, beside_not_a_digit
+from webapp import ROOT, create_app
+from webapp.reading import png
+from webapp.reading.pipeline import Reading, beside_not_a_digit
+from webapp.reading.verdict import Gate, load_gate, measured_gate_thresholds
 
 GATE = ROOT / "model" / "gate.tflite"
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from webapp import ROOT
-from webapp.headers import HEADERS
+from webapp.serving.headers import HEADERS
 
 PATHS = [("GET", "/"), ("GET", "/static/style.css"), ("GET", "/static/js/main.js"), ("GET", "/healthz"),
          ("GET", "/nowhere"), ("POST", "/api/predict"), ("GET", "/api/predict")]

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from bench import hostile
-from webapp import preprocess, segment
+from webapp.reading import preprocess, segment
 
 CORPUS = hostile.corpus()
 

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from training import nondigits, pendigits, people
-from webapp import ROOT, create_app, png
-from webapp.gate import Gate, JointRule, load_gate, load_joint_rule
-from webapp.recognise import Reading, beside_not_a_digit, judged_jointly
+from webapp import ROOT, create_app
+from webapp.reading import png
+from webapp.reading.pipeline import Reading, beside_not_a_digit, judged_jointly
+from webapp.reading.verdict import Gate, JointRule, load_gate, load_joint_rule
 
 GATE = ROOT / "model" / "gate.tflite"
 
@@ -85,7 +86,7 @@ def test_a_rule_that_cannot_be_used_is_left_out(tmp_path, caplog):
                    {**report, "outside_weight": 0.4}, [report], None,
                    {k: v for k, v in report.items() if k != "bias"}):   # a weight left out is 0; the bias is needed
         (tmp_path / "joint.json").write_text(json.dumps(broken))
-        with caplog.at_level(logging.WARNING, logger="webapp.gate"):
+        with caplog.at_level(logging.WARNING, logger="webapp.reading.verdict"):
             assert load_joint_rule(tmp_path / "gate.tflite") is None
         assert "not used" in caplog.text
         caplog.clear()

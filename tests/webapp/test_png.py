@@ -1,4 +1,4 @@
-"""webapp/png.py: the fast PNG reading (inflated ahead, libspng, only the drawn rows) gives
+"""webapp/reading/png.py: the fast PNG reading (inflated ahead, libspng, only the drawn rows) gives
 Pillow's pixels exactly, refuses what Pillow refuses, and writes PNGs Pillow reads."""
 
 import io
@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from training import synth
-from webapp import png, preprocess
-from webapp.preprocess import MNIST_SIZE
+from webapp.reading import png, preprocess
+from webapp.reading.preprocess import MNIST_SIZE
 
 
 def pillow_png(array):

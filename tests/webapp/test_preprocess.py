@@ -9,8 +9,8 @@ from PIL import Image
 from scipy import ndimage
 
 from training import synth
-from webapp import preprocess
-from webapp.preprocess import DIGIT_BOX, MNIST_CENTRE, MNIST_SIZE
+from webapp.reading import preprocess
+from webapp.reading.preprocess import DIGIT_BOX, MNIST_CENTRE, MNIST_SIZE
 
 
 def png(array, mode=None):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from training import synth
-from webapp import preprocess, recognise, segment
-from webapp.segment import split_digits
+from webapp.reading import pipeline, preprocess, segment
+from webapp.reading.segment import split_digits
 
 
 def canvas(strokes, size=(900, 400), width=18):
@@ -148,7 +148,7 @@ def test_touching_digits_without_a_clear_column_are_cut_where_the_model_reads_bo
     x, y = mnist_sample["x_test"], mnist_sample["y_test"]
     ink = and_a_one(touching_pair(x, first, second, overlap), x, y)
     assert len(split_digits(ink)) == 2   # geometry alone finds no clear column in the pair
-    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    result = pipeline.read_image(png(ink), app.extensions["classifier"])
     assert result.number == number
     (x0, _, w0, _), (x1, _, _, _) = (d.box for d in result.digits[:2])
     assert x0 < x1 <= x0 + w0 + 1   # side by side, cut at one column
@@ -160,14 +160,14 @@ def test_a_wide_digit_alone_that_reads_well_is_not_cut(app):
     ink = canvas(place(wide_zero, 200))
     (top, left, bottom, right), = [p.box for p in split_digits(ink)]
     assert right - left > segment.RULES.very_wide * (bottom - top)
-    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    result = pipeline.read_image(png(ink), app.extensions["classifier"])
     assert result.number == "0" and result.whole.confidence > segment.RULES.unsure
 
 
 def test_touching_digits_drawn_alone_are_cut_where_it_is_clear(app):
     wide_zero = [[(x * 1.3, y) for x, y in line] for line in ROUND_ZERO]   # 130 x 200, like MNIST's
     zeros = canvas(place(wide_zero, 100) + place(wide_zero, 244) + place(wide_zero, 388))
-    result = recognise.read_image(png(zeros), app.extensions["classifier"])
+    result = pipeline.read_image(png(zeros), app.extensions["classifier"])
     assert result.number == "000"
 
 
@@ -183,7 +183,7 @@ def test_a_line_is_not_cut_into_slivers(app, size, width):
     ink = canvas([[(50, 200), (size[1] - 50, 200)]], size=(size[1], size[0]), width=width)
     assert len(split_digits(ink)) == 1
     try:
-        result = recognise.read_image(png(ink), app.extensions["classifier"])
+        result = pipeline.read_image(png(ink), app.extensions["classifier"])
     except preprocess.EmptyDrawing:   # a hairline may fade away entirely
         return
     assert len(result.digits) == 1
@@ -193,9 +193,9 @@ def test_no_drawing_is_cut_into_more_than_max_digits(app, monkeypatch):
     ones = [line for k in range(20) for line in place(ONE, 40 + 40 * k)]   # twenty 1s, touching at a base
     ink = canvas(ones + [[(40, 300), (800, 300)]], size=(900, 400), width=8)
     with pytest.raises(segment.TooManyMarks):   # more cutting than any number needs: refused
-        recognise.read_image(png(ink), app.extensions["classifier"])
+        pipeline.read_image(png(ink), app.extensions["classifier"])
     monkeypatch.setattr(segment, "RULES", dataclasses.replace(segment.RULES, max_readings=1000))
-    result = recognise.read_image(png(ink), app.extensions["classifier"])
+    result = pipeline.read_image(png(ink), app.extensions["classifier"])
     assert len(result.digits) <= segment.RULES.max_digits
 
 
@@ -204,7 +204,7 @@ def test_a_scribble_alone_is_not_cut_into_digits(app):
     to be shown as "not a digit", rather than cut into pieces that each look like one."""
     rng = random.Random(2)
     tangle = [[(rng.uniform(300, 620), rng.uniform(60, 340)) for _ in range(14)]]
-    result = recognise.read_image(png(canvas(tangle, width=12)), app.extensions["classifier"])
+    result = pipeline.read_image(png(canvas(tangle, width=12)), app.extensions["classifier"])
     assert result.whole.confidence < segment.RULES.unsure   # the rule under test applies
     assert len(result.digits) == 1
 
@@ -218,7 +218,7 @@ def test_a_digit_beside_others_is_cut_only_into_two_sure_digits(app, mnist_sampl
     ink = and_a_one(ink, x, y)
     four = split_digits(ink)[0]
     assert four.xywh[2] > segment.RULES.wide * four.xywh[3]
-    assert recognise.read_image(png(ink), app.extensions["classifier"]).number == "41"
+    assert pipeline.read_image(png(ink), app.extensions["classifier"]).number == "41"
 
 
 @pytest.mark.parametrize("first, second, overlap, number", [(111, 4, 31, "371"), (60, 14, 30, "681")])
@@ -228,7 +228,7 @@ def test_digits_overlapping_in_x_are_cut_where_the_model_is_unsure_of_them_whole
     ink = and_a_one(touching_pair(x, first, second, overlap), x, y)
     pair = split_digits(ink)[0]
     assert pair.xywh[2] <= segment.RULES.wide * pair.xywh[3]   # not wide: only the model sees two digits in it
-    assert recognise.read_image(png(ink), app.extensions["classifier"]).number == number
+    assert pipeline.read_image(png(ink), app.extensions["classifier"]).number == number
 
 
 # ---------------------------------------------------------------- with the pen strokes
@@ -314,4 +314,4 @@ def test_a_one_touching_its_neighbour_is_read_apart_with_the_strokes(app, mnist_
     ink, _, _ = preprocess.read_ink(image)
     assert len(split_digits(ink)) == 1   # one connected piece, too narrow for a geometric cut
     classifier = app.extensions["classifier"]
-    assert recognise.read_image(image, classifier, strokes=strokes).number == number
+    assert pipeline.read_image(image, classifier, strokes=strokes).number == number

@@ -1,5 +1,5 @@
-"""The pen's path as the stroke reader reads it (webapp/strokes.py), the reader and how its
-answer joins the digit model's (webapp/stroke_reader.py), and both through the API."""
+"""The pen's path as the stroke reader reads it (webapp/reading/pen_path.py), the reader and how its
+answer joins the digit model's (webapp/reading/stroke_reader.py), and both through the API."""
 
 import base64
 import logging
@@ -11,9 +11,10 @@ from PIL import Image, ImageDraw
 
 from training import pendigits, synth
 from training.people import PAGE_BRUSH
-from webapp import ROOT, preprocess, recognise
-from webapp.stroke_reader import combine, load_stroke_reader
-from webapp.strokes import CHANNELS, POINTS, features, piece_strokes
+from webapp import ROOT
+from webapp.reading import pipeline, preprocess
+from webapp.reading.pen_path import CHANNELS, POINTS, features, piece_strokes
+from webapp.reading.stroke_reader import combine, load_stroke_reader
 
 STROKES_MODEL = ROOT / "model" / "strokes.tflite"
 
@@ -112,7 +113,7 @@ def test_a_strokes_gate_that_cannot_be_used_is_left_out(tmp_path, caplog):
                    (ROOT / "model" / "gate.tflite").read_bytes(),                   # the pixel gate: wrong input
                    (ROOT / "model" / "strokes.tflite").read_bytes()):               # answers 10, not 1
         gate.write_bytes(broken)
-        with caplog.at_level(logging.WARNING, logger="webapp.stroke_reader"):
+        with caplog.at_level(logging.WARNING, logger="webapp.reading.stroke_reader"):
             reader = load_stroke_reader(tmp_path / "strokes.tflite")
         assert reader is not None and reader.gate is None   # the stroke reader still serves
         assert "strokes gate" in caplog.text and "not used" in caplog.text
@@ -186,7 +187,7 @@ def test_each_digit_of_a_number_is_read_with_its_own_strokes(app, client, pen_di
 
 def test_without_a_stroke_reader_or_past_the_limits_the_pixels_answer_alone(client, pen_digits, tmp_path):
     from webapp import create_app
-    from webapp.segment import RULES
+    from webapp.reading.segment import RULES
     image, strokes = _posted(pen_digits[3], np.random.default_rng(1))
     plain = client.post("/api/predict", json={"image": image}).get_json()
     too_many = strokes * (RULES.max_strokes // len(strokes) + 1)   # the same strokes over and over: not writing
@@ -201,6 +202,6 @@ def test_without_a_stroke_reader_or_past_the_limits_the_pixels_answer_alone(clie
 def test_a_reading_is_judged_a_digit_by_the_pixels_confidence():
     p = np.array([0.9, 0.1, 0, 0, 0, 0, 0, 0, 0, 0], np.float32)
     pixels = np.zeros((28, 28), np.float32)
-    assert recognise.Reading(p, pixels, reject_below=0.5).is_digit
-    assert not recognise.Reading(p, pixels, reject_below=0.5, image_confidence=0.4).is_digit
-    assert recognise.Reading(p, pixels, reject_below=0.5, image_confidence=0.6).as_json()["strokes_read"]
+    assert pipeline.Reading(p, pixels, reject_below=0.5).is_digit
+    assert not pipeline.Reading(p, pixels, reject_below=0.5, image_confidence=0.4).is_digit
+    assert pipeline.Reading(p, pixels, reject_below=0.5, image_confidence=0.6).as_json()["strokes_read"]

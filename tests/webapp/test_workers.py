@@ -1,4 +1,4 @@
-"""webapp/workers.py without gunicorn: a PacedServer pauses accepting after each
+"""webapp/serving/workers.py without gunicorn: a PacedServer pauses accepting after each
 connection until a request begins or the pause is over, and FairGeventWorker lets every
 other ready connection go before a connection's next request."""
 
@@ -7,7 +7,7 @@ import pytest
 from gevent import socket
 from gunicorn.workers.ggevent import GeventWorker
 
-from webapp.workers import FairGeventWorker, PacedServer
+from webapp.serving.workers import FairGeventWorker, PacedServer
 
 
 @pytest.fixture

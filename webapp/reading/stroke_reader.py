@@ -1,5 +1,5 @@
 """The stroke reader: a small network beside the digit model that reads a digit from the
-pen's path (webapp/strokes.py's features) rather than its pixels. Made by
+pen's path (webapp/reading/pen_path.py's features) rather than its pixels. Made by
 `python -m training.strokes`; see model/README.md.
 
 strokes.tflite takes (N, POINTS, CHANNELS) and answers (N, 10) probabilities. strokes.json
@@ -9,7 +9,7 @@ chosen on the validation writers: the answer is the softmax of
 no stroke reader, and every drawing is read from its pixels alone.
 
 strokes-gate.tflite beside it, if there, takes the same input and answers (N, 1): how
-likely the path is not a digit at all, for the gate's joint rule (webapp/gate.py).
+likely the path is not a digit at all, for the gate's joint rule (webapp/reading/verdict.py).
 """
 
 import json
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.classifier import load_classifier
-from webapp.strokes import CHANNELS, POINTS, features
+from webapp.reading.classifier import load_classifier
+from webapp.reading.pen_path import CHANNELS, POINTS, features
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class StrokeReader:
     gate: object = None    # the strokes gate: predict(batch) -> (N, 1), how likely each path is no digit
 
     def read(self, paths):
-        """The probabilities (N, 10) of each path, a list of strokes (see strokes.features),
+        """The probabilities (N, 10) of each path, a list of strokes (see pen_path.features),
         and the strokes gate's probability (N,) that it is not a digit at all (None
         without a strokes gate)."""
         batch = np.stack([features(strokes) for strokes in paths])

@@ -4,7 +4,7 @@ drew one of its pieces (`piece_strokes`).
 
 A bitmap loses the order of the ink: a 9 drawn loop first and a 3 drawn as two arcs can
 leave the same pixels, and the path still tells them apart. Pure numpy, like preprocess;
-the network that reads these features is webapp/stroke_reader.py, trained by
+the network that reads these features is webapp/reading/stroke_reader.py, trained by
 `python -m training.strokes`, which makes its features here too.
 """
 

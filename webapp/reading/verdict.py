@@ -1,12 +1,14 @@
-"""The gate: a small network beside the digit model that answers how likely an input is
+"""The verdict: whether a reading is a digit at all.
+
+The gate: a small network beside the digit model that answers how likely an input is
 not a digit at all (a heart, a face, a letter, a scribble), something the digit model's
 confidence cannot tell. Made by `python -m training.gate`; see model/README.md.
 
 gate.tflite takes the digit model's batch (N, 28, 28, 1) and answers (N, 1). Its
 thresholds, one for a drawing read as 1, 2, ... digits like the digit model's (see
-recognise.reject_threshold), are in gate.json beside it, with `beside`: the stricter
+pipeline.reject_threshold), are in gate.json beside it, with `beside`: the stricter
 threshold for a piece of a drawing where another piece is not a digit (see
-recognise.beside_not_a_digit). No file: no gate, and the app answers as the digit
+pipeline.beside_not_a_digit). No file: no gate, and the app answers as the digit
 model's confidence alone says.
 
 joint.json beside it, if there, holds the joint rule (JointRule, made by
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.classifier import load_classifier
+from webapp.reading.classifier import load_classifier
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.classifier import INPUT_SHAPE, NUM_CLASSES, FreeList, ModelFileError, lite_interpreter
+from webapp.reading.classifier import INPUT_SHAPE, NUM_CLASSES, FreeList, ModelFileError, lite_interpreter
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import gevent
 from gevent.server import StreamServer
 from gunicorn.workers.ggevent import GeventWorker
 
-from webapp import slowclients
+from webapp.serving import body_deadline
 
 
 class PacedServer(StreamServer):
@@ -111,8 +111,8 @@ class FairGeventWorker(GeventWorker):
             req.must_close = True   # answered with "Connection: close", then closed
         for server in self.servers:
             server.resume()   # takes effect once this request is done: it does not yield
-        if not slowclients.buffer_body(req, self.BODY_TIMEOUT, self.body_limit):
-            sock.sendall(slowclients.too_slow(self.BODY_TIMEOUT))
+        if not body_deadline.buffer_body(req, self.BODY_TIMEOUT, self.body_limit):
+            sock.sendall(body_deadline.too_slow(self.BODY_TIMEOUT))
             raise StopIteration("the request body did not arrive in time")   # gunicorn closes the connection
         super().handle_request(listener_name, req, sock, addr)
         try:

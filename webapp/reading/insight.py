@@ -1,6 +1,6 @@
 """An Explanation as the page shows it: small PNGs and short lists, a few KB of JSON.
 
-Pure numpy and webapp.png; the API calls explanation_json. Each feature map is scaled to
+Pure numpy and webapp.reading.png; the API calls explanation_json. Each feature map is scaled to
 0-255 by its own largest value (a map's pattern matters, not its level, which
 `activity` gives); only the most active maps of each layer are sent, with their indices.
 
@@ -15,7 +15,7 @@ import base64
 
 import numpy as np
 
-from webapp import png
+from webapp.reading import png
 
 MAPS_SHOWN = 12                # per convolution layer, the most active by mean activation
 EVIDENCE_BLUR = np.outer(*[np.array([1, 4, 6, 4, 1]) / 16] * 2)   # binomial 5x5, sums to 1

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from webapp.preprocess import PreprocessError, bounding_box, ink_mask, stroke_width
+from webapp.reading.preprocess import PreprocessError, bounding_box, ink_mask, stroke_width
 
 
 class TooManyMarks(PreprocessError):

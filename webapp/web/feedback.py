@@ -11,8 +11,12 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify
 
-from webapp import api, preprocess, tally
-from webapp.store import StoreUnavailable
+from webapp.reading import preprocess
+
+from webapp.store import tally
+
+from webapp.web import api
+from webapp.store.database import StoreUnavailable
 
 bp = Blueprint("feedback", __name__)
 bp.register_error_handler(api.BadRequest, api.bad_request)

@@ -12,7 +12,7 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from webapp import insight, preprocess, segment
+from webapp.reading import insight, preprocess, segment
 
 bp = Blueprint("api", __name__)
 

@@ -7,7 +7,7 @@ trained on MNIST read it. On top of that, what people do and MNIST writers did n
 stray dots, brushes much thinner or thicker than a pen, transparent canvas exports,
 light ink on dark paper.
 
-Pure numpy, SciPy and Pillow (webapp/png.py reads canvas PNGs faster). One path from
+Pure numpy, SciPy and Pillow (webapp/reading/png.py reads canvas PNGs faster). One path from
 image bytes to the network's input, read_ink then to_mnist, serves the server, the CLI
 and the evaluation.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-from webapp import png
+from webapp.reading import png
 
 # The geometry of MNIST: the one place these numbers live.
 MNIST_SIZE = 28          # side of the network's input

@@ -5,13 +5,13 @@ the CLI both call read_image.
 "Not a digit" is a confidence below a threshold measured for each trained model (so that
 99.5 % of real drawn digits pass, and 99.5 % of real numbers pass whole: the more digits a
 drawing is read as, the lower each one's threshold) and kept in its report,
-model/metrics.json; or, with a gate (webapp/gate.py), the gate's probability that the
+model/metrics.json; or, with a gate (webapp/reading/verdict.py), the gate's probability that the
 input is not a digit at all above the gate's own threshold for that many digits, or
 above its stricter `beside` threshold for a piece beside one that is not a digit.
 
-Where the page posted the strokes and a stroke reader is installed (webapp/stroke_reader.py),
+Where the page posted the strokes and a stroke reader is installed (webapp/reading/stroke_reader.py),
 which digit it is comes from the pixels and the pen's path together; whether it is a
-digit at all is then judged by the gate's joint rule (gate.JointRule: the pixel gate's
+digit at all is then judged by the gate's joint rule (verdict.JointRule: the pixel gate's
 answer, the strokes gate's and the answer's confidence together), if it has one, else as
 for pixels alone. The joint rule's thresholds are its own, measured for it.
 """
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from webapp import preprocess, segment
-from webapp.strokes import piece_strokes
+from webapp.reading import preprocess, segment
+from webapp.reading.pen_path import piece_strokes
 
 # Below this confidence the answer is shown as a guess ("4? or 9"), not as a fact.
 UNCERTAIN_BELOW = 0.6
@@ -112,8 +112,8 @@ class Reader:
     classifier: object
     max_pixels: int = preprocess.DEFAULT_MAX_PIXELS
     reject_below: object = 0.0   # see reject_threshold
-    gate: object = None          # webapp.gate.Gate, or None
-    stroke_reader: object = None   # webapp.stroke_reader.StrokeReader, or None
+    gate: object = None          # webapp.reading.verdict.Gate, or None
+    stroke_reader: object = None   # webapp.reading.stroke_reader.StrokeReader, or None
 
     def read(self, data, strokes=None):
         return read_image(data, self.classifier, self.max_pixels, self.reject_below, strokes, self.gate,
@@ -126,9 +126,9 @@ def read_image(data, classifier, max_pixels=preprocess.DEFAULT_MAX_PIXELS, rejec
 
     `reject_below`: see reject_threshold. `strokes`, the pen strokes that drew the image
     (polylines of (x, y) in its pixels, in the order drawn), if known, help tell touching
-    digits apart. `gate` (webapp.gate.Gate), if given, reads the whole drawing and each
+    digits apart. `gate` (webapp.reading.verdict.Gate), if given, reads the whole drawing and each
     piece in one batch once segmentation is done. `stroke_reader`
-    (webapp.stroke_reader.StrokeReader), if given with the strokes, reads each piece's
+    (webapp.reading.stroke_reader.StrokeReader), if given with the strokes, reads each piece's
     own strokes too, and each reading's digit comes from both."""
     ink, (top, left), size = preprocess.read_ink(data, max_pixels)   # found once; all below works in the box
 
@@ -203,7 +203,7 @@ def with_strokes(probabilities, pieces, strokes, stroke_reader):
 
 
 def judged_jointly(reading, gate, count):
-    """The reading judged by the gate's joint rule (webapp.gate.JointRule) at its threshold
+    """The reading judged by the gate's joint rule (webapp.reading.verdict.JointRule) at its threshold
     for a drawing of `count` digits, where its strokes were read and the gate has one
     (and, if the rule weighs the strokes gate, the strokes gate answered); else as it is."""
     joint = None if gate is None else gate.joint

@@ -1,13 +1,14 @@
 """The team's view of the day: GET /stats (the page), GET /api/stats (its data) and the
-kept drawings it shows, all behind the admin token (webapp/admin.py)."""
+kept drawings it shows, all behind the admin token (webapp/web/admin.py)."""
 
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
 
-from webapp import feedback, tally
-from webapp.admin import team_only
-from webapp.store import StoreUnavailable
+from webapp.store import tally
+from webapp.store.database import StoreUnavailable
+from webapp.web import feedback
+from webapp.web.admin import team_only
 
 bp = Blueprint("stats", __name__)
 bp.register_error_handler(StoreUnavailable, feedback.unavailable)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from webapp import preprocess
+from webapp.reading import preprocess
 
 
 @click.command("predict")

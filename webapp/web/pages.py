@@ -4,7 +4,7 @@ from fractions import Fraction
 
 from flask import Blueprint, render_template
 
-from webapp.segment import RULES
+from webapp.reading.segment import RULES
 
 bp = Blueprint("pages", __name__)
 

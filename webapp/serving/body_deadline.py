@@ -14,7 +14,7 @@ import json
 
 import gevent
 
-from webapp.headers import HEADERS
+from webapp.serving.headers import HEADERS
 
 
 class BodyTooSlow(Exception):

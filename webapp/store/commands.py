@@ -8,7 +8,7 @@ import numpy as np
 from flask import current_app
 from flask.cli import AppGroup
 
-from webapp import preprocess
+from webapp.reading import preprocess
 
 group = AppGroup("feedback", help="The drawings visitors confirmed or corrected.")
 

@@ -6,8 +6,8 @@ it must never be cached by the browser's HTTP cache, or a new version would not 
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from webapp.pages import BRUSH_FRACTION
-from webapp.segment import RULES
+from webapp.reading.segment import RULES
+from webapp.web.pages import BRUSH_FRACTION
 
 bp = Blueprint("kiosk", __name__)
 

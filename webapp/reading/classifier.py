@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.preprocess import MNIST_SIZE
+from webapp.reading.preprocess import MNIST_SIZE
 
 INPUT_SHAPE = (MNIST_SIZE, MNIST_SIZE, 1)
 NUM_CLASSES = 10   # the answer: a probability for each digit
