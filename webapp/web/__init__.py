@@ -3,6 +3,7 @@ Each turns a request into a call on the reading (webapp.reading) or the feedback
 (webapp.store) and writes the answer; no reading logic lives here.
 
     api.py        POST /api/predict, POST /api/explain, GET /healthz
+    payload.py    the image and strokes of a request, validated: /api/predict and /api/feedback alike
     feedback.py   POST /api/feedback (a person confirms or corrects), GET /api/today
     pages.py      the drawing page
     kiosk.py      GET /kiosk, its web app manifest and service worker

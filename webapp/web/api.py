@@ -1,37 +1,19 @@
 """The JSON API: POST /api/predict, POST /api/explain and GET /healthz.
 
-Only HTTP lives here: reading the request, calling preprocessing and the classifier,
+Only HTTP lives here: taking the drawing (payload.drawing), calling the reader,
 writing the answer. Every failure a client can cause is a 4xx with {"error": message}.
 """
 
-import base64
-import binascii
 import time
 
-import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from webapp.reading import insight, preprocess, segment
+from webapp.reading import insight
+from webapp.web.payload import BadRequest, answer_errors, drawing
 
 bp = Blueprint("api", __name__)
-
-
-class BadRequest(Exception):
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-@bp.errorhandler(BadRequest)
-def bad_request(error):
-    return jsonify(error=str(error)), error.status
-
-
-@bp.errorhandler(preprocess.PreprocessError)
-def unreadable(error):
-    status = {preprocess.ImageTooLarge: 413, preprocess.EmptyDrawing: 422, segment.TooManyMarks: 422}.get(type(error), 400)
-    return jsonify(error=str(error)), status
+answer_errors(bp)
 
 
 @bp.app_errorhandler(HTTPException)
@@ -48,7 +30,7 @@ def _http_error(error):
 @bp.post("/api/predict")
 def predict():
     started = time.perf_counter()
-    data, strokes = _image_bytes()
+    data, strokes, _ = drawing()
     result = current_app.extensions["reader"].read(data, strokes)
     body = result.whole.as_json()
     body["input"] = insight.data_url(result.whole.png)
@@ -70,7 +52,7 @@ def explain():
     if explainer is None:
         raise BadRequest("explaining is not available: the explain model is not installed "
                          "(python -m training.explainer model/digits.keras)", 503)
-    data, strokes = _image_bytes()
+    data, strokes, _ = drawing()
     index = _digit_index()
     result = current_app.extensions["reader"].read(data, strokes)
     if index is not None and index >= len(result.digits):
@@ -101,106 +83,3 @@ def healthz():
     classifier = current_app.extensions["classifier"]
     return jsonify(status="ok", model=classifier.path.name)
 
-
-def _image_bytes():
-    """The image in the request, and the strokes that drew it if the client sent them: a
-    multipart file field `image`, a raw image/* body, or JSON {"image": "<data URL or
-    bare base64>", "strokes": [[[x, y], ...], ...]} (strokes optional)."""
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("image")
-        if upload is not None:
-            return upload.read(), None
-        if "image" in request.form:
-            return _decode_base64(request.form["image"]), None
-        fields = sorted(set(request.files) | set(request.form))
-        raise BadRequest("expected a file field named 'image'"
-                         + (f"; got {', '.join(repr(f) for f in fields)}" if fields else ""))
-    if request.mimetype.startswith("image/"):
-        return request.get_data(), None
-    return json_image(json_body())
-
-
-def json_image(payload):
-    """The image bytes and strokes of a JSON body {"image": ..., "strokes": ...}, validated
-    (BadRequest otherwise); /api/predict and /api/feedback take them alike."""
-    if not isinstance(payload, dict) or "image" not in payload:
-        raise BadRequest('the JSON body needs a field "image" holding a data URL or base64 image')
-    if not isinstance(payload["image"], str):
-        raise BadRequest('"image" must be a string: a data URL or base64 of a PNG or JPEG')
-    return _decode_base64(payload["image"]), _strokes(payload.get("strokes"))
-
-
-def json_body():
-    """The request's JSON object, or BadRequest. JSON only as application/json: as
-    text/plain any web page could post here without the browser asking first."""
-    if not request.is_json:
-        raise BadRequest("send JSON as application/json, an image as image/*, or multipart form data "
-                         "with a file field 'image'", 415)
-    body = request.get_data()
-    if body.count(b"[") + body.count(b"{") > MAX_STROKES + MAX_STROKE_POINTS + 2:
-        raise BadRequest(_stroke_limits())   # refused before parsing: each stroke and point is a list
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:   # JSON nested deeper than Python's parser goes
-        payload = None
-    if payload is None:
-        raise BadRequest('the body must be JSON like {"image": "data:image/png;base64,..."} '
-                         "or multipart form data with a file field 'image'")
-    if not isinstance(payload, dict):
-        raise BadRequest("the body must be a JSON object")
-    return payload
-
-
-# Strokes and points, empty strokes counted too: past segmentation's limit the strokes
-# would not be read at all (the page sends none then), so they are not parsed either.
-MAX_STROKE_POINTS = MAX_STROKES = segment.RULES.max_stroke_points
-MAX_COORDINATE = 1_000_000    # pixels from the image's corner, either way
-
-
-def _strokes(value):
-    """The optional "strokes": polylines of [x, y] points in the image's pixels, in the
-    order drawn, each an (n, 2) float array; None when absent. Checked a stroke at a time,
-    not a number at a time: a hundred thousand points cost milliseconds."""
-    if value is None:
-        return None
-    shape = '"strokes" must be a list of strokes, each a list of [x, y] points'
-    if not isinstance(value, list) or not all(isinstance(stroke, list) for stroke in value):
-        raise BadRequest(shape)
-    if len(value) > MAX_STROKES or sum(len(stroke) for stroke in value) > MAX_STROKE_POINTS:
-        raise BadRequest(_stroke_limits())
-    points = shape + f", x and y numbers within {MAX_COORDINATE:,} px of the image"
-    strokes = []
-    for stroke in value:
-        if not stroke:
-            continue
-        if not all(type(point) is list and len(point) == 2 for point in stroke):
-            raise BadRequest(points)
-        if not {type(number) for point in stroke for number in point} <= {int, float}:   # bool is not int here
-            raise BadRequest(points)
-        try:
-            array = np.array(stroke, dtype=float)
-        except OverflowError:   # an integer too large for a float
-            raise BadRequest(points) from None
-        if not (np.isfinite(array).all() and np.abs(array).max() <= MAX_COORDINATE):
-            raise BadRequest(points)
-        strokes.append(array)
-    return strokes
-
-
-def _stroke_limits():
-    return f'"strokes" may hold at most {MAX_STROKES:,} strokes and {MAX_STROKE_POINTS:,} points'
-
-
-def _decode_base64(text):
-    if text.startswith("data:"):
-        header, _, text = text.partition(",")
-        if not header.endswith(";base64"):
-            raise BadRequest("the data URL must be base64-encoded (data:image/png;base64,...)")
-    text = "".join(text.split())
-    if not text:
-        raise BadRequest('"image" is empty')
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text
-                                else None, validate=True)
-    except (binascii.Error, ValueError):
-        raise BadRequest('"image" is not valid base64') from None

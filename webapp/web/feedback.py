@@ -1,7 +1,7 @@
 """POST /api/feedback: a person confirms or corrects the answer, and the drawing is kept;
 GET /api/today: the day's count and accuracy, for the kiosk's counter.
 
-The image and strokes are validated exactly as /api/predict validates them (api.json_image,
+The image and strokes are validated exactly as /api/predict validates them (payload.drawing,
 preprocess.decode_image), so a drawing the store keeps is one the server can read again.
 """
 
@@ -12,15 +12,12 @@ from datetime import datetime
 from flask import Blueprint, current_app, jsonify
 
 from webapp.reading import preprocess
-
 from webapp.store import tally
-
-from webapp.web import api
 from webapp.store.database import StoreUnavailable
+from webapp.web.payload import BadRequest, answer_errors, drawing
 
 bp = Blueprint("feedback", __name__)
-bp.register_error_handler(api.BadRequest, api.bad_request)
-bp.register_error_handler(preprocess.PreprocessError, api.unreadable)
+answer_errors(bp)
 
 LABEL = re.compile(r"[0-9]{1,12}")     # what the person meant: a digit or a number
 ANSWER = re.compile(r"[0-9?]{1,64}")   # what the app showed: "?" for a piece that is not a digit
@@ -37,14 +34,13 @@ def unavailable(error):
 
 @bp.post("/api/feedback")
 def post_feedback():
-    payload = api.json_body()
-    image, strokes = api.json_image(payload)
+    image, strokes, payload = drawing(json_only=True)
     preprocess.decode_image(image, current_app.config["MAX_IMAGE_PIXELS"])   # an image, within the limits
     answer = _text(payload, "answer", ANSWER, 'digits (and "?" for a piece that is not one), as the app showed them')
     label = _text(payload, "label", LABEL, "1 to 12 digits, 0-9: what the drawing was meant to be")
     pointer = payload.get("pointer")
     if pointer is not None and pointer not in POINTERS:
-        raise api.BadRequest(f'"pointer" must be one of {", ".join(POINTERS)} (or left out)')
+        raise BadRequest(f'"pointer" must be one of {", ".join(POINTERS)} (or left out)')
     name, sha256 = model_identity()
     row_id = current_app.extensions["store"].add(image=image, strokes=strokes, answer=answer, label=label,
                                                  model_name=name, model_sha256=sha256, pointer=pointer)
@@ -66,7 +62,7 @@ def start_of_today():
 def _text(payload, key, pattern, meaning):
     value = payload.get(key)
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise api.BadRequest(f'"{key}" must be a string of {meaning}')
+        raise BadRequest(f'"{key}" must be a string of {meaning}')
     return value
 
 
