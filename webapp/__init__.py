@@ -17,6 +17,8 @@ DEFAULTS = {
     "EXPLAIN_PATH": None,                     # the explain model (/api/explain); None: beside the model,
                                               # digits-explain.tflite
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,   # request body, bytes
+    "BODY_TIMEOUT": 20,                       # seconds a request body may take to arrive (408 after); the
+                                              # gunicorn worker (webapp.serving.workers) reads it from the app
     # MAX_IMAGE_PIXELS, the largest decoded image (width x height): preprocess.DEFAULT_MAX_PIXELS
     "REJECT_BELOW": None,                     # "not a digit" below this (or a list: for 1, 2, ... digits
                                               # in the drawing); None: the thresholds in the model's report

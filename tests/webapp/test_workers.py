@@ -2,6 +2,8 @@
 connection until a request begins or the pause is over, and FairGeventWorker lets every
 other ready connection go before a connection's next request."""
 
+from types import SimpleNamespace
+
 import gevent
 import pytest
 from gevent import socket
@@ -95,3 +97,14 @@ def test_workers_are_recycled_in_turn_not_together():
     assert offsets == [10000, 0, 10000, 0]   # siblings half a cycle apart, replacements too
     assert FairGeventWorker.recycling_offset(1, 1, 20000) == 0
     assert FairGeventWorker.recycling_offset(3, 4, 0) == 0   # no max_requests: nothing to stagger
+
+
+def test_the_body_limits_come_from_the_served_apps_configuration(monkeypatch):
+    served = SimpleNamespace(config={"MAX_CONTENT_LENGTH": 1000, "BODY_TIMEOUT": 2.5})
+    monkeypatch.setattr(GeventWorker, "load_wsgi", lambda self: setattr(self, "wsgi", served))
+    worker = bare_worker()
+    worker.load_wsgi()
+    assert (worker.body_limit, worker.body_timeout) == (1000, 2.5)
+    served.config = {}   # not a Flask app: the app's defaults
+    worker.load_wsgi()
+    assert (worker.body_limit, worker.body_timeout) == (16 * 1024 * 1024, 20.0)

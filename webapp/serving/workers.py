@@ -8,7 +8,6 @@ Within a worker, gevent: each connection is a greenlet on the worker's one threa
 - A slow client (a tablet on weak Wi-Fi) holds a greenlet, not a worker.
 """
 
-import os
 import time
 from functools import partial
 
@@ -16,6 +15,7 @@ import gevent
 from gevent.server import StreamServer
 from gunicorn.workers.ggevent import GeventWorker
 
+from webapp import DEFAULTS
 from webapp.serving import body_deadline
 
 
@@ -78,7 +78,10 @@ class FairGeventWorker(GeventWorker):
     # rest of a run). An age, not a request count: under a slow machine's load a count took
     # half a minute to come round.
     CONNECTION_AGE = 2.0
-    BODY_TIMEOUT = float(os.environ.get("DIGITS_BODY_TIMEOUT", 20))   # seconds for a request body (else 408)
+    # The request body's limits, from the served app's configuration once it is loaded
+    # (load_wsgi): bytes, and seconds to arrive (else 408).
+    body_limit = DEFAULTS["MAX_CONTENT_LENGTH"]
+    body_timeout = float(DEFAULTS["BODY_TIMEOUT"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +100,9 @@ class FairGeventWorker(GeventWorker):
 
     def load_wsgi(self):
         super().load_wsgi()
-        self.body_limit = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
+        config = getattr(self.wsgi, "config", {})   # the Flask app's; another WSGI app has none
+        self.body_limit = config.get("MAX_CONTENT_LENGTH") or DEFAULTS["MAX_CONTENT_LENGTH"]
+        self.body_timeout = float(config.get("BODY_TIMEOUT", DEFAULTS["BODY_TIMEOUT"]))
 
     def handle(self, listener, client, addr):
         self.opened[client] = time.monotonic()
@@ -111,8 +116,8 @@ class FairGeventWorker(GeventWorker):
             req.must_close = True   # answered with "Connection: close", then closed
         for server in self.servers:
             server.resume()   # takes effect once this request is done: it does not yield
-        if not body_deadline.buffer_body(req, self.BODY_TIMEOUT, self.body_limit):
-            sock.sendall(body_deadline.too_slow(self.BODY_TIMEOUT))
+        if not body_deadline.buffer_body(req, self.body_timeout, self.body_limit):
+            sock.sendall(body_deadline.too_slow(self.body_timeout))
             raise StopIteration("the request body did not arrive in time")   # gunicorn closes the connection
         super().handle_request(listener_name, req, sock, addr)
         try:
