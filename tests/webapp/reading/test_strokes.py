@@ -149,7 +149,7 @@ def _posted(digit, rng):
 def test_the_answer_joins_both_readers(app, client, pen_digits):
     """Posted with its strokes, each digit's probabilities are the digit model's combined
     with the stroke reader's as strokes.json says (whether it is a digit at all is the
-    joint rule's: tests/webapp/test_joint.py); without strokes, the answer is the pixels'
+    joint rule's: tests/webapp/reading/test_joint.py); without strokes, the answer is the pixels'
     alone."""
     reader = app.extensions["stroke_reader"]
     rng = np.random.default_rng(5)

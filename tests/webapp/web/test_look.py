@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import gunicorn
-from tests.webapp.test_page import ONE, SEVEN, TIMEOUT, draw
+from tests.webapp.web.test_page import ONE, SEVEN, TIMEOUT, draw
 from webapp import ROOT
 
 pytest.importorskip("playwright")
