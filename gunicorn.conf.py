@@ -15,8 +15,8 @@ bind = os.environ.get("DIGITS_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 
 # gevent within each worker, connections taking turns and shared between the workers
-# (see webapp/workers.py).
-worker_class = "webapp.workers.FairGeventWorker"
+# (see webapp/serving/workers.py).
+worker_class = "webapp.serving.workers.FairGeventWorker"
 # Open connections per worker, idle keep-alives included: a bound on a worker's memory
 # when many slow clients connect (each may hold a request body of up to the body limit
 # for DIGITS_BODY_TIMEOUT seconds); more wait in the listen queue.

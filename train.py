@@ -22,8 +22,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from training import augment, calibration, data, explainer, figures, people, report, styles  # noqa: E402
-from webapp.classifier import NUM_CLASSES  # noqa: E402
-from webapp.preprocess import MNIST_SIZE  # noqa: E402
+from webapp.reading.classifier import NUM_CLASSES  # noqa: E402
+from webapp.reading.preprocess import MNIST_SIZE  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `bench` and `webapp` importable
 
 from bench import payloads, serve  # noqa: E402
-from webapp import create_app, insight  # noqa: E402
+from webapp import create_app  # noqa: E402
+from webapp.reading import insight  # noqa: E402
 
 FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.5)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.feedback.helpers import feedback_body
 from webapp import create_app
-from webapp.store import Store
+from webapp.store.database import Store
 
 
 def measure(app, body, posts, threads):

@@ -5,7 +5,7 @@
 The corpus (corpus()) is what an attacker or a broken client sends: specks, bars and
 noise that make thousands of separate marks, every image mode Pillow writes, truncated
 and bit-flipped files, headers declaring huge sizes, decompression bombs, and JSON built
-to cost work. The tests (tests/webapp/test_hostile.py) check each is answered with a 2xx
+to cost work. The tests (tests/webapp/web/test_hostile.py) check each is answered with a 2xx
 or a 4xx; this script times them (each once to warm up, then the median of three).
 """
 
@@ -24,7 +24,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import png  # noqa: E402
+from webapp.reading import png  # noqa: E402
 
 SIDE = 1024
 MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBa", "CMYK", "YCbCr", "LAB", "HSV",

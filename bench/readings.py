@@ -8,7 +8,7 @@ The drawings: the shipped MNIST sample's test digits re-drawn alone at random si
 places and brushes, and numbers of 2 to 6 digits written as bench/accuracy.py writes them,
 posted with their strokes and as the bitmap alone. Each drawing's readings (the whole
 drawing's probabilities and input, every digit's box, probabilities and input, as
-recognise.read_image gives them) are kept as a digest; --compare names any that differ.
+pipeline.read_image gives them) are kept as a digest; --compare names any that differ.
 """
 
 import argparse
@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import payloads  # noqa: E402
-from bench.accuracy import pad_brush, random_drawing, stroke_png, write_number  # noqa: E402
+from bench.accuracy import write_number  # noqa: E402
+from bench.writers import PAD_BRUSH, MnistWriters, random_drawing, stroke_png  # noqa: E402
 from training import synth  # noqa: E402
 from webapp import create_app  # noqa: E402
 
@@ -37,10 +38,10 @@ def drawings(count, seed):
     for i in range(count):
         digit = x[i % len(x)]
         yield f"digit-{i}", synth.png_bytes(synth.render(digit, *random_drawing(rng))), None
-    brush = pad_brush()
+    writers = MnistWriters(payloads.MNIST_SAMPLE)
     for i in range(count):
-        strokes, _, _ = write_number(x, y, rng, int(rng.integers(2, 7)), brush)
-        picture = stroke_png(strokes, brush)
+        strokes, _, _ = write_number(writers, rng, int(rng.integers(2, 7)), PAD_BRUSH)
+        picture = stroke_png(strokes, PAD_BRUSH)
         rounded = [[(round(px, 1), round(py, 1)) for px, py in stroke] for stroke in strokes]
         yield f"number-{i}-strokes", picture, rounded
         yield f"number-{i}-bitmap", picture, None

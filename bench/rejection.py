@@ -1,6 +1,6 @@
 """How often the served model says "not a digit" to drawings that are not digits, per
 kind, on the held-out makers (training/nondigits), read in-process through the server's
-own path (recognise.read_image) with the thresholds in the model's metrics.json, the
+own path (pipeline.read_image) with the thresholds in the model's metrics.json, the
 gate beside it (model/gate.tflite, with its joint rule, if there) and the stroke reader
 (each drawing posted with its strokes, as the page posts it); with --data, also how
 often it turns away MNIST test digits, raw and re-drawn, per digit; with --pen, the
@@ -28,17 +28,18 @@ sys.path.insert(0, str(ROOT))
 
 from training import evaluation, nondigits, pendigits, people  # noqa: E402
 from training.nondigits import letters  # noqa: E402
-from webapp import measured_reject_thresholds, recognise  # noqa: E402
-from webapp.classifier import load_classifier  # noqa: E402
-from webapp.gate import load_gate  # noqa: E402
-from webapp.stroke_reader import load_stroke_reader  # noqa: E402
+from webapp import measured_reject_thresholds  # noqa: E402
+from webapp.reading import pipeline  # noqa: E402
+from webapp.reading.classifier import load_classifier  # noqa: E402
+from webapp.reading.stroke_reader import load_stroke_reader  # noqa: E402
+from webapp.reading.verdict import load_gate  # noqa: E402
 
 
 def turned_away(classifier, gate, thresholds, inputs, labels):
     """Digits drawn alone (28x28 inputs as served) that the app calls "not a digit":
     overall and per digit, by confidence, by the gate, and by either (the app's rule)."""
-    low = classifier.predict(inputs).max(axis=1) < recognise.reject_threshold(thresholds, 1)
-    outside = gate.outside(inputs) > recognise.reject_threshold(gate.above, 1) if gate else np.zeros(len(low), bool)
+    low = classifier.predict(inputs).max(axis=1) < pipeline.reject_threshold(thresholds, 1)
+    outside = gate.outside(inputs) > pipeline.reject_threshold(gate.above, 1) if gate else np.zeros(len(low), bool)
     rejected = low | outside
     return {"count": int(len(labels)), "accepted": round(float(1 - rejected.mean()), 4),
             "rejected_by_confidence": round(float(low.mean()), 4), "rejected_by_gate": round(float(outside.mean()), 4),

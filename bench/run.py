@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `bench` and `webapp` importable
 
-from bench import load, payloads, report, serve, stages  # noqa: E402
+from bench import comparison, load, payloads, serve, stages  # noqa: E402
 
 PAYLOAD_COUNT = 20      # different drawings the load cycles through
 WARM_UP_S = 1           # wrk at the top level, so every worker has loaded and run the model
@@ -166,11 +166,11 @@ def main(argv=None):
         "memory_by_model": {format: run["memory"] for format, run in zip(models, (project, project_other))},
         "stages_ms_p50": stage_ms,
         "server_overhead_ms_p50": round(project["sequential"]["p50_ms"] - stage_ms["total"], 3),
-        "ratios": report.ratios(project, baseline),
+        "ratios": comparison.ratios(project, baseline),
     }
-    print(report.table(results))
+    print(comparison.table(results))
     (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    report.plot(results, args.out / "throughput.png")
+    comparison.plot(results, args.out / "throughput.png")
     print(f"wrote {args.out / 'latest.json'} and {args.out / 'throughput.png'}")
 
 

@@ -1,8 +1,8 @@
 """Where the time of one request goes, measured in-process on the app's real request path.
 
 Each body goes through the app itself (Flask's test client, no socket), with the app's
-own functions wrapped in timers: the stages are whatever webapp/api.py and
-webapp/recognise.py actually call, so this stays true as that code changes, and fails
+own functions wrapped in timers: the stages are whatever webapp/web/api.py and
+webapp/reading/pipeline.py actually call, so this stays true as that code changes, and fails
 loudly if a timed function is renamed. "flask_and_rest" is the request's time outside
 the timed stages: routing, reading the JSON body and its base64, building the answer,
 the request log. What the HTTP latency adds on top of "total" is the server's own cost
@@ -17,7 +17,8 @@ from unittest import mock
 
 import numpy as np
 
-from webapp import create_app, preprocess, recognise, segment
+from webapp import create_app
+from webapp.reading import pipeline, preprocess, segment
 
 STAGES = ("read_ink", "to_mnist", "split_digits", "inference", "strokes", "encode_png", "json_dumps",
           "flask_and_rest")
@@ -30,7 +31,7 @@ def time_stages(bodies, model_path, count):
     targets = [(preprocess, "read_ink", "read_ink"),
                (preprocess, "to_mnist", "to_mnist"), (segment, "split_digits", "split_digits"),
                (app.extensions["classifier"], "predict", "inference"),
-               (recognise, "with_strokes", "strokes"),   # the stroke reader: its features and its network
+               (pipeline, "with_strokes", "strokes"),   # the stroke reader: its features and its network
                (preprocess, "to_png", "encode_png"), (app.json, "dumps", "json_dumps")]
     clock = _StageClock()
     samples = {stage: [] for stage in (*STAGES, "total")}

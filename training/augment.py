@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from webapp.preprocess import MNIST_SIZE
+from webapp.reading.preprocess import MNIST_SIZE
 
 
 def make_augment(stroke=True):

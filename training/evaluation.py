@@ -10,9 +10,9 @@ from PIL import Image
 
 from training import pendigits, synth
 from training.calibration import with_temperature_applied
-from webapp import png, preprocess, recognise, segment
-from webapp.classifier import NUM_CLASSES
-from webapp.segment import RULES
+from webapp.reading import pipeline, png, preprocess, segment
+from webapp.reading.classifier import NUM_CLASSES
+from webapp.reading.segment import RULES
 
 # Non-digit drawings the app still reads as a digit, kept per kind for the model card's
 # picture (the most confident ones), each as a small PNG of the drawing this wide.
@@ -131,9 +131,9 @@ def number_thresholds(confidences, keep=KEEP_REAL, longest=RULES.max_digits):
 
 def read_as_served(rgba, classifier, reject_below, gate=None, strokes=None, stroke_reader=None):
     """A canvas drawing read as the server reads it: its PNG export, and the `strokes` that
-    drew it (canvas pixels) if given, through recognise.read_image (segmentation, the "not
+    drew it (canvas pixels) if given, through pipeline.read_image (segmentation, the "not
     a digit" thresholds, the gate and the stroke reader included)."""
-    return recognise.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, strokes=strokes,
+    return pipeline.read_image(png.encode(rgba, level=1), classifier, reject_below=reject_below, strokes=strokes,
                                 gate=gate, stroke_reader=stroke_reader)
 
 
@@ -152,7 +152,7 @@ def nondigit_report(classifier, reject_below, kinds, rng, per_kind, gate=None, s
     """How the served path answers drawings that are not digits, per kind. `classifier`
     has predict(batch) -> probabilities; `reject_below` as the app has it (one threshold,
     or a list for 1, 2, ... digits); `kinds` maps names to makers (nondigits.HELD_OUT_KINDS);
-    `gate` the app's webapp.gate.Gate, or None; `stroke_reader` the app's, or None: with
+    `gate` the app's webapp.reading.verdict.Gate, or None; `stroke_reader` the app's, or None: with
     one, each drawing is posted with its strokes, as the page posts it.
 
     A drawing counts as rejected when the app shows no digit in it (the whole drawing, or

@@ -31,9 +31,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from webapp.classifier import NUM_CLASSES  # noqa: E402
-from webapp.explainer import default_path  # noqa: E402
-from webapp.preprocess import MNIST_SIZE  # noqa: E402
+from webapp.reading.classifier import NUM_CLASSES  # noqa: E402
+from webapp.reading.explain_model import default_path  # noqa: E402
+from webapp.reading.preprocess import MNIST_SIZE  # noqa: E402
 
 
 # ---------------------------------------------------------------- reading the Keras model

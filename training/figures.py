@@ -5,7 +5,7 @@ predictions."""
 import numpy as np
 
 from training.report import member_runs
-from webapp.classifier import NUM_CLASSES
+from webapp.reading.classifier import NUM_CLASSES
 
 
 def plot_report(metrics, probabilities, x_test, y_test, out):

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from training import augment, data as mnist_data, evaluation, nondigits, pendigits, people, styles
-from webapp import png, preprocess, recognise, segment
-from webapp.preprocess import MNIST_SIZE
+from webapp.reading import pipeline, png, preprocess, segment
+from webapp.reading.preprocess import MNIST_SIZE
 
 LINE = 0.2            # a piece whose ink is this much thinner than long is a lone stroke: a 1
 KEEP = 0.995          # share of validation digits (and of numbers, whole) the gate alone lets through
@@ -43,7 +43,7 @@ DENSE = 64               # the hidden layer's width at --width 1
 # ---------------------------------------------------------------- data
 @lru_cache(maxsize=1)
 def _segmenter(model_path):
-    from webapp.classifier import load_classifier
+    from webapp.reading.classifier import load_classifier
     return load_classifier(model_path)
 
 
@@ -52,7 +52,7 @@ def served_inputs(rgba, model_path):
     when segmentation cuts it into several (the digit model only decides where touching
     marks are cut). None when the server refuses the drawing."""
     try:
-        result = recognise.read_image(png.encode(rgba, level=1), _segmenter(str(model_path)))
+        result = pipeline.read_image(png.encode(rgba, level=1), _segmenter(str(model_path)))
     except preprocess.PreprocessError:   # empty, or too many marks: no reading to judge
         return None
     pieces = [d.pixels for d in result.digits] if len(result.digits) > 1 else []
@@ -245,7 +245,7 @@ def train(model, sets, epochs, batch_size, seed, augmented=False):
 # ---------------------------------------------------------------- thresholds
 def thresholds(alone, in_numbers, keep=KEEP, longest=LONGEST):
     """Gate thresholds for a drawing read as 1, 2, ... `longest` digits (as
-    recognise.reject_threshold reads them): above it, not a digit. For one digit, `keep` of
+    pipeline.reject_threshold reads them): above it, not a digit. For one digit, `keep` of
     digits drawn alone pass; for k digits, each piece's threshold lets `keep` of real
     k-digit numbers pass whole (evaluation.number_thresholds, on 1 - outside)."""
     first = 1.0 - evaluation.number_thresholds(1.0 - alone, keep, 1)[0]
@@ -255,7 +255,7 @@ def thresholds(alone, in_numbers, keep=KEEP, longest=LONGEST):
 
 def beside_threshold(in_numbers, keep=KEEP_BESIDE):
     """The stricter threshold for a piece beside one that is not a digit
-    (recognise.beside_not_a_digit): `keep` of the validation writers' digits cut from
+    (pipeline.beside_not_a_digit): `keep` of the validation writers' digits cut from
     numbers pass it. Only digits written beside something else ever meet it, so it can
     be far lower than a number's own threshold."""
     return round(float(np.quantile(in_numbers, keep)), 4)

@@ -1,12 +1,12 @@
 """The joint rule: for a reading whose strokes were read, whether it is a digit at all,
 judged on the pixel gate's answer, the strokes gate's and both readers' confidence
-together (webapp.gate.JointRule).
+together (webapp.reading.verdict.JointRule).
 
 The pixel gate and the strokes gate (training/strokes_gate.py) see different things: the
 strokes gate sees a spiral wind on where the pixel gate sees a 9, the pixel gate a
 heart's shape however it was drawn; and where the stroke reader and the digit model
 disagree, their answer is unsure. The rule is a logistic function of the three answers'
-log-odds, each weight held to its sign (webapp.gate.SIGNS), fit on the validation side of
+log-odds, each weight held to its sign (webapp.reading.verdict.SIGNS), fit on the validation side of
 the data, each drawing posted as the page posts it, with its strokes, and read through
 the served path:
 
@@ -34,8 +34,9 @@ import numpy as np
 
 from training import data as mnist_data, evaluation, nondigits, pendigits, people
 from training.gate import NUMBER_LENGTHS
-from webapp import measured_reject_thresholds, segment
-from webapp.gate import SIGNS, WEIGHTS, JointRule, load_gate, log_odds
+from webapp import measured_reject_thresholds
+from webapp.reading import segment
+from webapp.reading.verdict import SIGNS, WEIGHTS, JointRule, load_gate, log_odds
 
 KEEP = 0.998          # share of validation digits drawn alone (and of numbers, whole) the rule lets through
 L2 = 1e-3             # the fit's ridge: three weights, thousands of readings, so barely any
@@ -49,8 +50,8 @@ DIGITS, NOT_DIGITS = "digits", "not digits"
 def _app(model_dir, rule):
     """The served parts in `model_dir`: the digit model and its thresholds, the gate (with
     the JointRule `rule`, its thresholds a tuple, or none), the stroke reader."""
-    from webapp.classifier import load_classifier
-    from webapp.stroke_reader import load_stroke_reader
+    from webapp.reading.classifier import load_classifier
+    from webapp.reading.stroke_reader import load_stroke_reader
     model_dir = Path(model_dir)
     gate = load_gate(model_dir / "gate.tflite")
     gate = replace(gate, joint=rule)
@@ -135,7 +136,7 @@ def fit(x, y, l2=L2, steps=NEWTON_STEPS):
 
 def monotone_fit(x, y, signs=tuple(SIGNS[name] for name in WEIGHTS)):
     """`fit`, each answer's weight held to its sign (`signs`, for x's columns but the
-    bias, as webapp.gate.SIGNS): a surer gate never makes a drawing more of a digit, a
+    bias, as webapp.reading.verdict.SIGNS): a surer gate never makes a drawing more of a digit, a
     surer answer never less.
     A weight the data would give the other sign (the answers overlap, and a fit on them
     can trade one against another) is left out, and the rest fit again."""

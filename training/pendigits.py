@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.synth import CANVAS, draw_strokes
-from webapp.strokes import arc_length, points_at
+from webapp.reading.pen_path import arc_length, points_at
 
 TABLET_SIDE = 500            # the writers wrote in a 500 x 500 box of tablet units, y upward
 HELD_OUT_WRITERS = frozenset({2, 5, 8, 11, 14, 17, 20, 23, 26, 29})   # a fixed third, never trained on

@@ -7,8 +7,8 @@ import numpy as np
 
 from training import pendigits, writing
 from training.evaluation import classification_report, read_back
-from webapp.pages import BRUSH_FRACTION
-from webapp.preprocess import MNIST_SIZE, EmptyDrawing
+from webapp.reading.preprocess import MNIST_SIZE, EmptyDrawing
+from webapp.web.pages import BRUSH_FRACTION
 
 PAGE_BRUSH = float(pendigits.CANVAS * BRUSH_FRACTION)   # the pad's brush on its 560 px export
 TRAINING_BRUSH = (10.0, 28.0)                # other pads and devices: thinner and thicker pens
@@ -149,7 +149,7 @@ def read_served(rgba, classifier, reject_below, gate, strokes=None, stroke_reade
     """The served reading, with the strokes when there is a stroke reader to read them;
     None when the app answers "too many separate marks"."""
     from training.evaluation import read_as_served
-    from webapp import segment
+    from webapp.reading import segment
     try:
         return read_as_served(rgba, classifier, reject_below, gate, strokes if stroke_reader else None, stroke_reader)
     except segment.TooManyMarks:

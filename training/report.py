@@ -5,7 +5,7 @@ import platform
 import numpy as np
 
 from training import calibration, evaluation, people
-from webapp.classifier import load_classifier
+from webapp.reading.classifier import load_classifier
 
 
 def member_runs(training):

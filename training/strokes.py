@@ -1,5 +1,5 @@
-"""The stroke reader (webapp/stroke_reader.py): a small 1-D convolutional network that
-reads a digit from the pen's path (webapp/strokes.features) beside the digit model.
+"""The stroke reader (webapp/reading/stroke_reader.py): a small 1-D convolutional network that
+reads a digit from the pen's path (webapp/reading/pen_path.features) beside the digit model.
 
 A bitmap loses the order of the ink: a 9 drawn loop first and a 3 drawn as two arcs can
 leave the same pixels, and the path still tells them apart. Trained on the training
@@ -27,9 +27,9 @@ from training.evaluation import calibration, misread, predict_all, read_back
 from training.people import PAGE_BRUSH
 from training.writing import as_others_write, mnist_paths
 from webapp import ROOT
-from webapp.classifier import NUM_CLASSES, load_classifier
-from webapp.stroke_reader import combine
-from webapp.strokes import CHANNELS, POINTS, features
+from webapp.reading.classifier import NUM_CLASSES, load_classifier
+from webapp.reading.pen_path import CHANNELS, POINTS, features
+from webapp.reading.stroke_reader import combine
 
 TURN, SHEAR, ASPECT = 12.0, 0.2, (0.8, 1.2)   # training augmentation: degrees, x per y, x scale
 STAGES = ((64, 5), (128, 3))   # the stroke reader's conv stages: (filters, kernel width)

@@ -1,5 +1,5 @@
 """The strokes gate: a small 1-D convolutional network that answers how likely the path
-a pen took (webapp/strokes.features) is not a digit at all.
+a pen took (webapp/reading/pen_path.features) is not a digit at all.
 
 The pixel gate (training/gate.py) sees a spiral and a 9 as much the same ink; the path
 does not: a spiral winds on and on in one stroke, an arrow ends in a head drawn apart, a
@@ -31,7 +31,7 @@ import numpy as np
 from training import nondigits, pendigits, people
 from training.strokes import augmented, path_trunk, tflite_bytes
 from training.writing import as_others_write, mnist_paths, other_order, steadied
-from webapp.strokes import CHANNELS, POINTS, arc_length, features
+from webapp.reading.pen_path import CHANNELS, POINTS, arc_length, features
 
 CHUNKS = 16
 STAGES = ((32, 5), (64, 3))   # conv stages (filters, kernel width): half the stroke reader's
@@ -147,7 +147,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "strokes-gate.tflite").write_bytes(tflite_bytes(model))
 
-    from webapp.classifier import load_classifier
+    from webapp.reading.classifier import load_classifier
     served = load_classifier(args.out / "strokes-gate.tflite", (POINTS, CHANNELS))   # measured as served
     out_digits = served.predict(val_digits)[:, 0]
     out_whole = served.predict(val_whole)[:, 0]

@@ -9,7 +9,7 @@ arrays out: float32 (28, 28) in [0, 1], white on black.
 import numpy as np
 from PIL import Image, ImageDraw
 
-from webapp.preprocess import MNIST_SIZE, centre_by_mass
+from webapp.reading.preprocess import MNIST_SIZE, centre_by_mass
 
 SCALE = 4   # drawn at 4x, then reduced: anti-aliased like MNIST's own strokes
 

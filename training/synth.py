@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
-from webapp.preprocess import DIGIT_BOX, MNIST_SIZE
+from webapp.reading.preprocess import DIGIT_BOX, MNIST_SIZE
 
 CANVAS = 560
 

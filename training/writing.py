@@ -12,7 +12,7 @@ sides apart.
 
 import numpy as np
 
-from webapp.strokes import arc_length
+from webapp.reading.pen_path import arc_length
 
 REVERSE, REORDER, RESTART = 0.15, 0.3, 0.5   # strokes reversed, reordered, closed ones begun elsewhere
 LIFT, CORNER = 0.3, 60.0   # digits: the pen lifted at the sharpest corner (degrees) of a stroke this often

@@ -40,7 +40,7 @@ export class Pad extends EventTarget {
   constructor(canvas) {
     super();
     this.canvas = canvas;
-    // set by the server in the page (webapp/pages.py): the brush width as a fraction of the
+    // set by the server in the page (webapp/web/pages.py): the brush width as a fraction of the
     // pad's side, and the most stroke points the server looks at
     this.brushFraction = Number(canvas.dataset.brushFraction);
     this.maxPostedPoints = Number(canvas.dataset.maxStrokePoints);

@@ -52,3 +52,18 @@ def test_the_evidence_map_beats_random_ink_at_taking_the_answer_away():
     from bench import explain
     curves = explain.deletion_curves(30, seeds=2)
     assert sum(curves["served map"]) < 0.8 * sum(curves["random ink"]), curves
+
+
+def test_readings_digest_runs_and_compares_equal_with_itself(tmp_path):
+    """bench/readings.py, the proof that a change leaves real drawings reading as they did,
+    must itself keep running as the bench it borrows its writers from changes."""
+    count = 2
+    script = ROOT / "bench" / "readings.py"
+    out = tmp_path / "readings.json"
+    first = subprocess.run([sys.executable, str(script), "--count", str(count), "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert len(json.loads(out.read_text())) == 3 * count
+    again = subprocess.run([sys.executable, str(script), "--count", str(count), "--compare", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and f"0 of {3 * count} differ" in again.stdout, again.stdout + again.stderr

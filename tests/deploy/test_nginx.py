@@ -13,7 +13,7 @@ import pytest
 from bench import payloads, serve
 from conftest import gunicorn
 from webapp import ROOT
-from webapp.headers import HEADERS
+from webapp.serving.headers import HEADERS
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (apt-get install nginx)")]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from webapp.store import Store
+from webapp.store.database import Store
 
 POSTGRES_URL = os.environ.get("DIGITS_TEST_POSTGRES_URL")
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="DIGITS_TEST_POSTGRES_URL is not set: no PostgreSQL "

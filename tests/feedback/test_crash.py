@@ -16,7 +16,7 @@ import pytest
 from tests.feedback.helpers import data_url, drawing_png
 from tests.conftest import gunicorn
 from tests.feedback.stores import database_url  # noqa: F401 - fixtures
-from webapp.store import Store
+from webapp.store.database import Store
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.feedback.helpers import feedback_body
 from tests.feedback.stores import app_with  # noqa: F401 - fixtures
-from webapp.feedback_cli import export_command, purge_command
+from webapp.store.commands import export_command, purge_command
 
 
 @pytest.fixture

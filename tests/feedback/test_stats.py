@@ -6,7 +6,7 @@ import pytest
 
 from tests.feedback.helpers import feedback_body
 from tests.feedback.stores import app_with  # noqa: F401 - fixtures
-from webapp import tally
+from webapp.store import tally
 
 TOKEN = "open-day-secret"
 

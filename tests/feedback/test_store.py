@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.feedback.stores import database_url, store  # noqa: F401 - fixtures
-from webapp.store import SCHEMA_VERSION, Store, StoreUnavailable
+from webapp.store.database import SCHEMA_VERSION, Store, StoreUnavailable
 
 
 def add(store, label="7", answer="7", **extra):

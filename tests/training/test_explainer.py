@@ -8,8 +8,8 @@ import pytest
 
 from training import evaluation, explainer
 from webapp import ROOT
-from webapp.classifier import load_classifier
-from webapp.explainer import Explainer
+from webapp.reading.classifier import load_classifier
+from webapp.reading.explain_model import Explainer
 
 MODEL_DIR = ROOT / "model"
 

@@ -5,7 +5,7 @@ import pytest
 
 from training import pendigits, people
 from webapp import ROOT
-from webapp.classifier import load_classifier
+from webapp.reading.classifier import load_classifier
 
 
 def test_the_sample_reads_whole(pen_digits):

@@ -55,8 +55,8 @@ def test_train_smoke_run(tmp_path, mnist_sample):
     assert p.shape == (8, 10) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
 
     # the explain model of the ensemble: the served probabilities, on LiteRT
-    from webapp.classifier import load_classifier
-    from webapp.explainer import Explainer
+    from webapp.reading.classifier import load_classifier
+    from webapp.reading.explain_model import Explainer
     explained = Explainer(out / "digits-explain.tflite").explain(x[0, ..., 0], 0, 1)
     assert np.abs(explained.probabilities - p[0]).max() < 1e-5
     served = load_classifier(out / "digits.tflite").predict(x[:1])[0]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from webapp import ROOT
-from webapp.gate import load_gate
+from webapp.reading.verdict import load_gate
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 
 from training import joint
 from webapp import ROOT
-from webapp.gate import load_joint_rule, log_odds
+from webapp.reading.verdict import load_joint_rule, log_odds
 
 
 def test_the_fit_finds_which_way_digits_lie():

@@ -4,8 +4,8 @@ import numpy as np
 
 from training import strokes
 from webapp import ROOT
-from webapp.stroke_reader import load_stroke_reader
-from webapp.strokes import features
+from webapp.reading.pen_path import features
+from webapp.reading.stroke_reader import load_stroke_reader
 
 
 def test_augmented_paths_stay_near_the_written_one(pen_digits):

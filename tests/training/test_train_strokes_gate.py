@@ -8,7 +8,7 @@ import numpy as np
 
 from training import strokes_gate, writing
 from webapp import ROOT
-from webapp.stroke_reader import load_stroke_reader
+from webapp.reading.stroke_reader import load_stroke_reader
 
 
 def test_a_lone_straight_stroke_is_a_line_and_a_bent_one_is_not():

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from training.synth import CANVAS
-from webapp.pages import BRUSH_FRACTION
+from webapp.web.pages import BRUSH_FRACTION
 
 BRUSH = CANVAS * float(BRUSH_FRACTION)   # the page's brush on its 560 px export
 
