@@ -21,6 +21,11 @@ FLAG = (0.15, 0.8)     # a 1's flag, as a share of its height: a tick to the lon
 STEADY, TOLERANCE = 0.3, (0.01, 0.05)   # paths drawn in straight drags this often, within this share of their size
 
 
+def _size(strokes):
+    """The longer side of the strokes' box (never 0): what a change's amounts are shares of."""
+    return max(float(np.ptp(np.concatenate(strokes), axis=0).max()), 1e-6)
+
+
 def other_order(strokes, rng, reverse=REVERSE, reorder=REORDER, restart=RESTART):
     """Strokes as another hand might order them: a stroke now and then drawn the other
     way, the strokes in another order, a closed stroke (an 8, a 0) begun elsewhere along
@@ -29,7 +34,7 @@ def other_order(strokes, rng, reverse=REVERSE, reorder=REORDER, restart=RESTART)
     out = []
     for s in strokes:
         s = np.asarray(s, dtype=np.float64)
-        size = max(float(np.ptp(s, axis=0).max()), 1e-6)
+        size = _size([s])
         if len(s) > 4 and np.hypot(*(s[-1] - s[0])) < 0.25 * size and rng.random() < restart:
             s = np.roll(s[:-1], -int(rng.integers(len(s) - 1)), axis=0)   # closed: begun elsewhere
             s = np.vstack([s, s[:1]])
@@ -117,8 +122,7 @@ def steadied(strokes, rng, share=STEADY, tolerance=TOLERANCE):
     non-digits alike: how smooth a path is tells neither side."""
     if rng.random() >= share:
         return strokes
-    points = np.concatenate(strokes)
-    size = max(float(np.ptp(points, axis=0).max()), 1e-6)
+    size = _size(strokes)
     return [simplified(s, rng.uniform(*tolerance) * size) for s in strokes]
 
 
@@ -132,8 +136,7 @@ UPWARD = 0.3           # a one-stroke 1 (or any lone straight stroke) drawn from
 def hooked(strokes, rng, share=HOOKED, length=HOOK):
     """Strokes with a short hook now and then where the pen lands or lifts: the flick a
     hand makes before the pen settles, or as it leaves the paper."""
-    points = np.concatenate(strokes)
-    size = max(float(np.ptp(points, axis=0).max()), 1e-6)
+    size = _size(strokes)
     out = []
     for s in strokes:
         s = np.asarray(s, dtype=np.float64)
@@ -157,8 +160,7 @@ def trembling(strokes, rng, share=TREMBLING, amount=TREMOR):
     by a smooth random wander of up to `amount` of the drawing's size."""
     if rng.random() >= share:
         return strokes
-    points = np.concatenate(strokes)
-    size = max(float(np.ptp(points, axis=0).max()), 1e-6)
+    size = _size(strokes)
     scale = rng.uniform(*amount) * size
     out = []
     for s in strokes:
